@@ -1,0 +1,1 @@
+"""Lightning callbacks of lpgnas-pl (temperature annealing, Pareto logging, derivation)."""

@@ -1,0 +1,117 @@
+"""Attention types of DESIGN 2.1: each computes one coefficient per edge j -> i and head.
+
+Every attention module maps node features ``h`` (N x heads x hidden) and an ``edge_index``
+that already holds self-loops (row 0: source j, row 1: target i) to coefficients (E x heads).
+Normalised types use PyG's ``utils.softmax`` over the incoming edges of each target node.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.nn.inits import glorot
+from torch_geometric.utils import degree, softmax
+
+from lpgnas_pl.registry import Registry
+
+ATTENTIONS: Registry[type["Attention"]] = Registry("attention")
+
+GAT_NEGATIVE_SLOPE = 0.2
+
+
+class Attention(nn.Module):
+    """Base class: holds per-head parameter vectors named in ``param_names`` (heads x hidden)."""
+
+    param_names: tuple[str, ...] = ()
+
+    def __init__(self, heads: int, hidden: int) -> None:
+        super().__init__()
+        for name in self.param_names:
+            self.register_parameter(name, nn.Parameter(torch.empty(1, heads, hidden)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for name in self.param_names:
+            glorot(getattr(self, name))
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        raise NotImplementedError
+
+
+@ATTENTIONS.register("const")
+class ConstAttention(Attention):
+    """Every edge weighs 1 (plain sum/mean/max of neighbours)."""
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        return h.new_ones(edge_index.size(1), h.size(1))
+
+
+@ATTENTIONS.register("gcn")
+class GCNAttention(Attention):
+    """Symmetric normalisation 1 / sqrt(deg_i deg_j), degrees counted with self-loops."""
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        src, dst = edge_index
+        deg_inv_sqrt = degree(dst, num_nodes, dtype=h.dtype).pow(-0.5)
+        coef = deg_inv_sqrt[src] * deg_inv_sqrt[dst]
+        return coef.unsqueeze(-1).expand(-1, h.size(1))
+
+
+@ATTENTIONS.register("gat")
+class GATAttention(Attention):
+    """GAT: softmax_j(leaky_relu(a_l . h_i + a_r . h_j))."""
+
+    param_names = ("att_l", "att_r")
+
+    def scores(self, h: Tensor, edge_index: Tensor) -> Tensor:
+        src, dst = edge_index
+        s_l, s_r = (h * self.att_l).sum(-1), (h * self.att_r).sum(-1)
+        return F.leaky_relu(s_l[dst] + s_r[src], GAT_NEGATIVE_SLOPE)
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        return softmax(self.scores(h, edge_index), edge_index[1], num_nodes=num_nodes)
+
+
+@ATTENTIONS.register("sym-gat")
+class SymGATAttention(GATAttention):
+    """Symmetric GAT: the GAT score of j -> i plus that of i -> j, then softmax over j."""
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        score = self.scores(h, edge_index) + self.scores(h, edge_index.flip(0))
+        return softmax(score, edge_index[1], num_nodes=num_nodes)
+
+
+@ATTENTIONS.register("cos")
+class CosAttention(Attention):
+    """softmax_j((a_l * h_i) . (a_r * h_j))."""
+
+    param_names = ("att_l", "att_r")
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        src, dst = edge_index
+        score = ((h * self.att_l)[dst] * (h * self.att_r)[src]).sum(-1)
+        return softmax(score, dst, num_nodes=num_nodes)
+
+
+@ATTENTIONS.register("linear")
+class LinearAttention(Attention):
+    """softmax_j(tanh(a_r . h_j)): a learned importance of the source node only."""
+
+    param_names = ("att_r",)
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        src, dst = edge_index
+        score = torch.tanh((h * self.att_r).sum(-1))[src]
+        return softmax(score, dst, num_nodes=num_nodes)
+
+
+@ATTENTIONS.register("gene-linear")
+class GeneralisedLinearAttention(Attention):
+    """softmax_j(g . tanh(a_l * h_i + a_r * h_j)) (GraphNAS's generalised linear attention)."""
+
+    param_names = ("att_l", "att_r", "att_g")
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        src, dst = edge_index
+        hidden = torch.tanh((h * self.att_l)[dst] + (h * self.att_r)[src])
+        return softmax((hidden * self.att_g).sum(-1), dst, num_nodes=num_nodes)

@@ -1,0 +1,77 @@
+"""The fixed-architecture LightningModule: derived networks and hand-written baselines alike."""
+from __future__ import annotations
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from pytorch_lightning.cli import OptimizerCallable
+from torch import Tensor, nn
+from torch_geometric.data import Data
+from torchmetrics.classification import MulticlassAccuracy
+
+from lpgnas_pl.architecture import Architecture
+from lpgnas_pl.network import GNN
+
+STAGES = ("train", "val", "test")
+
+
+def default_optimizer(params) -> torch.optim.Optimizer:
+    """Adam at the learning rate and weight decay of the GCN/GAT papers."""
+    return torch.optim.Adam(params, lr=0.01, weight_decay=5e-4)
+
+
+class FixedGNN(pl.LightningModule):
+    """Trains a GNN built from ``architecture`` on the masked nodes of a full-batch graph.
+
+    Logs ``{train,val,test}/loss`` and ``{train,val,test}/acc`` (torchmetrics accuracy).
+    ``num_features`` and ``num_classes`` are linked from the datamodule by the CLI.
+    """
+
+    def __init__(
+        self,
+        architecture: Architecture,
+        num_features: int,
+        num_classes: int,
+        dropout: float = 0.5,
+        attention_dropout: float = 0.0,
+        optimizer: OptimizerCallable = default_optimizer,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["optimizer"])
+        self.architecture = architecture
+        self.optimizer = optimizer
+        self.net = GNN(architecture, num_features, num_classes, dropout, attention_dropout)
+        self.accuracy = nn.ModuleDict(
+            {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro") for stage in STAGES}
+        )
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        return self.net(x, edge_index)
+
+    def _step(self, batch: Data, stage: str) -> Tensor:
+        mask = batch[f"{stage}_mask"]
+        logits = self(batch.x, batch.edge_index)[mask]
+        target = batch.y[mask]
+        loss = F.cross_entropy(logits, target)
+        accuracy = self.accuracy[f"{stage}_acc"]
+        accuracy(logits, target)
+        size = int(mask.sum())
+        self.log(f"{stage}/loss", loss, batch_size=size, sync_dist=True)
+        self.log(f"{stage}/acc", accuracy, batch_size=size, prog_bar=stage != "train")
+        return loss
+
+    def training_step(self, batch: Data, batch_idx: int) -> Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: Data, batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def test_step(self, batch: Data, batch_idx: int) -> None:
+        self._step(batch, "test")
+
+    def predict_step(self, batch: Data, batch_idx: int) -> Tensor:
+        """Predicted class of every node."""
+        return self(batch.x, batch.edge_index).argmax(dim=-1)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return self.optimizer(self.parameters())
