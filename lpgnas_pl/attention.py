@@ -2,7 +2,8 @@
 
 Every attention module maps node features ``h`` (N x heads x hidden) and an ``edge_index``
 that already holds self-loops (row 0: source j, row 1: target i) to coefficients (E x heads).
-Normalised types use PyG's ``utils.softmax`` over the incoming edges of each target node.
+Normalised types define ``score`` and share the base ``forward``: PyG's ``utils.softmax`` over
+the incoming edges of each target node. ``const`` and ``gcn`` are fixed weights.
 """
 from __future__ import annotations
 
@@ -34,8 +35,13 @@ class Attention(nn.Module):
         for name in self.param_names:
             glorot(getattr(self, name))
 
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
+        """Unnormalised score of every edge and head (E x heads)."""
         raise NotImplementedError
+
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+        """Scores normalised by a softmax over the incoming edges of each target node."""
+        return softmax(self.score(h, edge_index), edge_index[1], num_nodes=num_nodes)
 
 
 @ATTENTIONS.register("const")
@@ -63,22 +69,18 @@ class GATAttention(Attention):
 
     param_names = ("att_l", "att_r")
 
-    def scores(self, h: Tensor, edge_index: Tensor) -> Tensor:
+    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
         src, dst = edge_index
         s_l, s_r = (h * self.att_l).sum(-1), (h * self.att_r).sum(-1)
         return F.leaky_relu(s_l[dst] + s_r[src], GAT_NEGATIVE_SLOPE)
-
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
-        return softmax(self.scores(h, edge_index), edge_index[1], num_nodes=num_nodes)
 
 
 @ATTENTIONS.register("sym-gat")
 class SymGATAttention(GATAttention):
     """Symmetric GAT: the GAT score of j -> i plus that of i -> j, then softmax over j."""
 
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
-        score = self.scores(h, edge_index) + self.scores(h, edge_index.flip(0))
-        return softmax(score, edge_index[1], num_nodes=num_nodes)
+    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
+        return super().score(h, edge_index) + super().score(h, edge_index.flip(0))
 
 
 @ATTENTIONS.register("cos")
@@ -87,10 +89,9 @@ class CosAttention(Attention):
 
     param_names = ("att_l", "att_r")
 
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
         src, dst = edge_index
-        score = ((h * self.att_l)[dst] * (h * self.att_r)[src]).sum(-1)
-        return softmax(score, dst, num_nodes=num_nodes)
+        return ((h * self.att_l)[dst] * (h * self.att_r)[src]).sum(-1)
 
 
 @ATTENTIONS.register("linear")
@@ -99,10 +100,8 @@ class LinearAttention(Attention):
 
     param_names = ("att_r",)
 
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
-        src, dst = edge_index
-        score = torch.tanh((h * self.att_r).sum(-1))[src]
-        return softmax(score, dst, num_nodes=num_nodes)
+    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
+        return torch.tanh((h * self.att_r).sum(-1))[edge_index[0]]
 
 
 @ATTENTIONS.register("gene-linear")
@@ -111,7 +110,6 @@ class GeneralisedLinearAttention(Attention):
 
     param_names = ("att_l", "att_r", "att_g")
 
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
         src, dst = edge_index
-        hidden = torch.tanh((h * self.att_l)[dst] + (h * self.att_r)[src])
-        return softmax((hidden * self.att_g).sum(-1), dst, num_nodes=num_nodes)
+        return (torch.tanh((h * self.att_l)[dst] + (h * self.att_r)[src]) * self.att_g).sum(-1)

@@ -49,21 +49,27 @@ class LPGNASCLI(LightningCLI):
               f"test it: lpgnas test --config {config} --ckpt_path {best.best_model_path}")
 
 
+def build_cli(args: Optional[list[str]] = None, run: bool = True) -> LPGNASCLI:
+    """Parses ``args`` (default: sys.argv) and runs the subcommand; returns the CLI object."""
+    return LPGNASCLI(
+        model_class=pl.LightningModule,
+        datamodule_class=GraphDataModule,
+        subclass_mode_model=True,
+        auto_configure_optimizers=False,
+        save_config_kwargs={"overwrite": True},
+        trainer_defaults=TRAINER_DEFAULTS,
+        args=args,
+        run=run,
+    )
+
+
 def main(args: Optional[list[str]] = None) -> None:
     """Entry point of ``lpgnas fit|validate|test|predict``; bad input exits 2 with one line."""
     os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
     warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\).*")
     warnings.filterwarnings("ignore", message=".*dirpath has changed from.*")
     try:
-        LPGNASCLI(
-            model_class=pl.LightningModule,
-            datamodule_class=GraphDataModule,
-            subclass_mode_model=True,
-            auto_configure_optimizers=False,
-            save_config_kwargs={"overwrite": True},
-            trainer_defaults=TRAINER_DEFAULTS,
-            args=args,
-        )
+        build_cli(args)
     except Exception as exc:  # only our own user errors are shortened; the rest keep their traceback
         error = find_user_error(exc)
         if error is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,10 +110,12 @@ def load_known(name: str, root: Path, split: Split, download: bool) -> InMemoryD
         raise DatasetError(f"raw files of {name} not found in {raw_dir} and download is off; {hint}")
     if have_raw:
         root = writable_root(root, known)
-    family_root = root / known.family
+    created = next((p for p in (root, root / known.family, raw_dir.parent) if not p.exists()), None)
     try:
-        return known.build(str(family_root), split)
-    except OSError as err:  # URLError is an OSError: no network, or the host refused
+        return known.build(str(root / known.family), split)
+    except OSError as err:  # URLError and aiohttp's errors are OSErrors: no network, or the host refused
+        if created is not None and not any(p.is_file() for p in created.rglob("*")):
+            shutil.rmtree(created, ignore_errors=True)  # leave no empty half-made folders behind
         raise DatasetError(f"raw files of {name} not found in {raw_dir} and the download failed ({err}); "
                            f"{hint}") from err
 

@@ -1,0 +1,96 @@
+"""The ``lpgnas`` command end to end on a tiny synthetic graph, plus --print_config and errors."""
+import csv
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from lpgnas_pl.cli import build_cli, main
+
+REPO_CONFIG = "configs/baselines/gcn_cora.yaml"
+
+TINY = {
+    "seed_everything": 0,
+    "trainer": {
+        "max_epochs": 3,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+        "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": "runs", "name": "tiny"}},
+    },
+    "model": {
+        "class_path": "lpgnas_pl.FixedGNN",
+        "init_args": {"architecture": {"layers": [
+            {"attention": "gat", "aggregation": "sum", "heads": 2, "hidden": 8, "activation": "elu"},
+            {"attention": "gcn", "aggregation": "mean", "heads": 1},
+        ]}},
+    },
+    "data": {
+        "dataset": {"class_path": "lpgnas_pl.SyntheticGraph", "init_args": {"num_nodes": 60, "num_classes": 3}},
+        "split": "random",
+    },
+}
+
+
+@pytest.fixture
+def tiny_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    return path
+
+
+def test_print_config_shows_model_data_and_linked_shapes_are_hidden(capsys, monkeypatch):
+    from tests.conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    with pytest.raises(SystemExit) as exit_:
+        main(["fit", "--config", REPO_CONFIG, "--print_config"])
+    assert exit_.value.code == 0
+    config = yaml.safe_load(capsys.readouterr().out)
+    assert config["model"]["class_path"] == "lpgnas_pl.FixedGNN"
+    assert config["model"]["init_args"]["architecture"]["layers"][0]["hidden"] == 16
+    assert config["data"]["dataset"] == "Cora" and config["data"]["split"] == "full"
+    assert config["checkpoint"]["monitor"] == "val/acc"
+    assert "num_features" not in config["model"]["init_args"]  # linked from the datamodule
+
+
+@pytest.mark.slow
+def test_fit_then_test_on_best_checkpoint(tiny_config, tmp_path):
+    cli = build_cli(["fit", "--config", str(tiny_config)])
+    run = tmp_path / "runs" / "tiny" / "version_0"
+    assert {p.name for p in run.iterdir()} >= {"config.yaml", "metrics.csv", "checkpoints"}
+    assert {p.name for p in (run / "checkpoints").iterdir()} == {"best.ckpt", "last.ckpt"}
+    val_rows = [r for r in csv.DictReader((run / "metrics.csv").open()) if r["val/acc"]]
+    assert len(val_rows) == 3 and all(0.0 <= float(r["val/acc"]) <= 1.0 for r in val_rows)
+    assert cli.model.net.blocks[0].weight.shape == (16, 16)  # num_features linked from the data
+
+    test = build_cli(["test", "--config", str(run / "config.yaml"), "--ckpt_path", str(run / "checkpoints" / "best.ckpt")])
+    assert 0.0 <= float(test.trainer.callback_metrics["test/acc"]) <= 1.0
+    # a rerun gets its own directory: nothing collides
+    build_cli(["fit", "--config", str(tiny_config)])
+    assert (tmp_path / "runs" / "tiny" / "version_2" / "checkpoints" / "best.ckpt").is_file()
+
+
+@pytest.mark.slow
+def test_console_script_unknown_dataset_is_one_line_and_exit_2(tiny_config):
+    proc = subprocess.run(
+        [sys.executable, "-m", "lpgnas_pl.cli", "fit", "--config", str(tiny_config), "--data.dataset", "Corra"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("lpgnas: error: unknown dataset 'Corra'; allowed: Cora, CiteSeer, PubMed")
+    assert "Traceback" not in proc.stderr
+    assert not (tiny_config.parent / "runs").exists()  # nothing half-written
+
+
+def test_invalid_architecture_in_config_exits_2(tiny_config, capsys):
+    bad = yaml.safe_load(tiny_config.read_text())
+    bad["model"]["init_args"]["architecture"]["layers"][0]["heads"] = 0
+    tiny_config.write_text(yaml.safe_dump(bad))
+    with pytest.raises(SystemExit) as exit_:
+        main(["fit", "--config", str(tiny_config)])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "lpgnas: error: layers[0].heads: 0 is not allowed; allowed: a positive integer")

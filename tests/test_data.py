@@ -1,0 +1,90 @@
+"""GraphDataModule: named datasets from the offline root, splits and clear errors. Never downloads."""
+import shutil
+import stat
+
+import pytest
+import torch
+
+from lpgnas_pl import DatasetError, GraphDataModule, SyntheticGraph
+
+
+@pytest.mark.parametrize("split, sizes", [
+    ("public", {"train": 140, "val": 500, "test": 1000}),
+    ("full", {"train": 1208, "val": 500, "test": 1000}),
+])
+def test_cora_split_sizes(data_root, split, sizes):
+    dm = GraphDataModule("cora", root=str(data_root), split=split, download=False)
+    assert dm.split_sizes() == sizes
+    assert (dm.num_features, dm.num_classes, dm.data.num_nodes) == (1433, 7, 2708)
+
+
+def test_random_split_fractions_and_seed():
+    graph = SyntheticGraph(num_nodes=200)
+    a = GraphDataModule(graph, split="random", train_fraction=0.6, val_fraction=0.2, seed=3)
+    b = GraphDataModule(graph, split="random", train_fraction=0.6, val_fraction=0.2, seed=3)
+    c = GraphDataModule(graph, split="random", train_fraction=0.6, val_fraction=0.2, seed=4)
+    assert a.split_sizes() == {"train": 120, "val": 40, "test": 40}
+    masks = torch.stack([a.data.train_mask, a.data.val_mask, a.data.test_mask])
+    assert torch.equal(masks.sum(0), torch.ones(200, dtype=torch.long))  # disjoint and covering
+    assert torch.equal(a.data.train_mask, b.data.train_mask)
+    assert not torch.equal(a.data.train_mask, c.data.train_mask)
+
+
+def test_read_only_root_is_left_untouched(data_root, tmp_path, isolated_cache):
+    root = tmp_path / "ro"
+    shutil.copytree(data_root / "Planetoid" / "Cora", root / "Planetoid" / "Cora")
+    for path in [root, *root.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    before = sorted(p.name for p in root.rglob("*"))
+    dm = GraphDataModule("Cora", root=str(root), split="public", download=False)
+    assert dm.split_sizes()["train"] == 140
+    assert sorted(p.name for p in root.rglob("*")) == before
+    assert list((isolated_cache / "lpgnas" / "mirrors").rglob("processed"))
+
+
+def test_unknown_dataset_lists_known_names():
+    with pytest.raises(DatasetError, match="unknown dataset 'Corra'; allowed: Cora, CiteSeer, PubMed, Computers, "
+                                           "Photo, CS, Physics or a PyG dataset class_path"):
+        GraphDataModule("Corra")
+
+
+def test_missing_raw_files_name_the_folder(tmp_path):
+    with pytest.raises(DatasetError) as err:
+        GraphDataModule("PubMed", root=str(tmp_path), download=False)
+    message = str(err.value)
+    assert f"not found in {tmp_path}/Planetoid/PubMed/raw" in message and "LPGNAS_DATA_ROOT" in message
+    assert not any(tmp_path.iterdir())  # nothing half-written
+
+
+def test_missing_raw_files_with_failing_download(tmp_path, monkeypatch):
+    from torch_geometric.io import fs
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(fs, "cp", offline)
+    with pytest.raises(DatasetError, match="the download failed \\(no network\\); put the raw files in"):
+        GraphDataModule("Cora", root=str(tmp_path / "data"))
+    assert not any(tmp_path.iterdir())  # the folders PyG made for the download are gone
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"split": "full"}, "split 'full' is not available for SyntheticGraph; allowed: public, random"),
+    ({"split": "public"}, "split 'public' is not available for SyntheticGraph (it has no masks); allowed: random"),
+    ({"split": "random", "train_fraction": 0.9, "val_fraction": 0.2}, "train_fraction 0.9 and val_fraction 0.2"),
+])
+def test_split_errors(kwargs, message):
+    with pytest.raises(DatasetError) as err:
+        GraphDataModule(SyntheticGraph(num_nodes=50), **kwargs)
+    assert message in str(err.value)
+
+
+def test_amazon_has_no_planetoid_split(data_root):
+    with pytest.raises(DatasetError, match="split 'full' is not available for Photo; allowed: random"):
+        GraphDataModule("Photo", root=str(data_root), split="full", download=False)
+
+
+def test_synthetic_graph_is_seeded_and_undirected():
+    a, b = SyntheticGraph(seed=1)[0], SyntheticGraph(seed=1)[0]
+    assert torch.equal(a.x, b.x) and torch.equal(a.edge_index, b.edge_index)
+    assert a.is_undirected() and a.num_nodes == 200 and int(a.y.max()) == 3

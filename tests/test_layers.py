@@ -1,0 +1,57 @@
+"""Aggregations, heads and the network wiring, with values computed by hand."""
+import pytest
+import torch
+
+from lpgnas_pl import Architecture, GNN
+from lpgnas_pl.layers import GNNBlock
+
+
+def identity_block(aggregation, heads=1, concat=True, activation="identity"):
+    block = GNNBlock(1, hidden=1, heads=heads, attention="const", aggregation=aggregation,
+                     activation=activation, concat=concat)
+    with torch.no_grad():
+        block.weight.copy_(torch.arange(1, heads + 1, dtype=torch.float).view(heads, 1))  # head k scales by k
+        block.bias.zero_()
+    return block
+
+
+X = torch.tensor([[1.0], [2.0], [4.0]])
+
+
+@pytest.mark.parametrize("aggregation, expected", [
+    ("sum", [3.0, 7.0, 6.0]),           # node 0: x0 + x1; node 1: x0 + x1 + x2; node 2: x1 + x2
+    ("mean", [1.5, 7.0 / 3.0, 3.0]),
+    ("max", [2.0, 4.0, 4.0]),
+])
+def test_aggregation_by_hand(aggregation, expected, path_graph):
+    out = identity_block(aggregation)(X, path_graph)
+    assert out.squeeze(-1).tolist() == pytest.approx(expected)
+
+
+def test_heads_concatenate_or_average(path_graph):
+    concat = identity_block("sum", heads=2, concat=True)(X, path_graph)
+    assert torch.allclose(concat, torch.tensor([[3.0, 6.0], [7.0, 14.0], [6.0, 12.0]]))
+    average = identity_block("sum", heads=2, concat=False)(X, path_graph)
+    assert average.squeeze(-1).tolist() == pytest.approx([4.5, 10.5, 9.0])
+
+
+def test_activation_applies_after_aggregation(path_graph):
+    block = identity_block("sum", activation="relu")
+    with torch.no_grad():
+        block.weight.fill_(-1.0)
+    assert block(X, path_graph).squeeze(-1).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_network_shapes_and_self_loops():
+    arch = Architecture(layers=[
+        {"attention": "gat", "aggregation": "sum", "heads": 4, "hidden": 8, "activation": "elu"},
+        {"attention": "cos", "aggregation": "max", "heads": 2, "hidden": 5, "activation": "tanh"},
+        {"attention": "gcn", "aggregation": "mean", "heads": 3},
+    ])
+    net = GNN(arch, num_features=6, num_classes=3)
+    assert [b.out_channels for b in net.blocks] == [32, 10, 3]
+    assert [b.weight.shape for b in net.blocks] == [(32, 6), (10, 32), (9, 10)]
+    net.eval()
+    edge_index = torch.tensor([[0, 1, 1, 1], [1, 0, 1, 2]])  # a self-loop at 1 and an isolated node 3
+    out = net(torch.randn(4, 6), edge_index)
+    assert out.shape == (4, 3) and torch.isfinite(out).all()
