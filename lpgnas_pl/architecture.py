@@ -2,7 +2,9 @@
 
 An ``Architecture`` is what a search derives and what a fixed network (derived or baseline) is
 built from. The last layer outputs ``num_classes`` channels with heads averaged and no
-activation, so its ``hidden`` and ``activation`` stay unset.
+activation, so its ``hidden`` and ``activation`` stay unset. ``quant`` maps a quantised component
+(``linear.weight``, ``linear.input``, ...) to its option: the architecture's ``quant`` is the
+default of every layer, a layer's own ``quant`` overrides it, and components left out are float32.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import yaml
 from lpgnas_pl.attention import ATTENTIONS
 from lpgnas_pl.errors import LPGNASError
 from lpgnas_pl.ops import ACTIVATIONS, AGGREGATIONS
+from lpgnas_pl.quant.components import COMPONENTS
+from lpgnas_pl.quant.quantizers import get_quantizer
 from lpgnas_pl.registry import Registry
 
 
@@ -31,13 +35,15 @@ class LayerChoice:
     heads: int = 1
     hidden: Optional[int] = None
     activation: Optional[str] = None
+    quant: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class Architecture:
-    """A list of ``LayerChoice``; validated on construction."""
+    """A list of ``LayerChoice`` and network-wide quantisation defaults; validated on construction."""
 
     layers: list[LayerChoice] = field(default_factory=list)
+    quant: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.layers, (list, tuple)):
@@ -52,9 +58,28 @@ class Architecture:
     def num_layers(self) -> int:
         return len(self.layers)
 
+    def layer_quant(self, index: int) -> dict[str, str]:
+        """The options of layer ``index``: the network-wide ones overridden by the layer's own."""
+        return {**self.quant, **self.layers[index].quant}
+
+    def option(self, index: int, component: str) -> str:
+        """The quantisation option of ``component`` in layer ``index`` (float32 when unset)."""
+        return self.layer_quant(index).get(component, "float32")
+
+    def dims(self, num_features: int, num_classes: int) -> list[tuple[int, int, int]]:
+        """(input width, heads, hidden) of every block; the last block's hidden is num_classes."""
+        dims, in_channels = [], num_features
+        for i, layer in enumerate(self.layers):
+            last = i == self.num_layers - 1
+            hidden = num_classes if last else layer.hidden
+            dims.append((in_channels, layer.heads, hidden))
+            in_channels = hidden if last else layer.heads * hidden
+        return dims
+
     def validate(self) -> None:
         if not self.layers:
             raise ArchitectureError("layers: [] is not allowed; allowed: at least one layer")
+        _check_quant("quant", self.quant)
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             where = f"layers[{i}]"
@@ -71,15 +96,18 @@ class Architecture:
             else:
                 _check_positive(f"{where}.hidden", layer.hidden)
                 _check_name(f"{where}.activation", layer.activation, ACTIVATIONS)
+            _check_quant(f"{where}.quant", layer.quant)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layers": [{k: v for k, v in asdict(layer).items() if v is not None} for layer in self.layers]}
+        layers = [{k: v for k, v in asdict(layer).items() if v not in (None, {})} for layer in self.layers]
+        return {"layers": layers, "quant": dict(self.quant)} if self.quant else {"layers": layers}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Architecture":
-        if not isinstance(data, dict) or set(data) != {"layers"}:
-            raise ArchitectureError(f"architecture: {data!r} is not allowed; allowed: a mapping with one key 'layers'")
-        return cls(layers=data["layers"])
+        if not isinstance(data, dict) or "layers" not in data or not set(data) <= {"layers", "quant"}:
+            raise ArchitectureError(f"architecture: {data!r} is not allowed; allowed: a mapping with 'layers' "
+                                    "and optionally 'quant'")
+        return cls(**data)
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
@@ -102,6 +130,18 @@ def _known_keys(layer: dict[str, Any], index: int) -> dict[str, Any]:
 def _check_name(where: str, value: Any, registry: Registry) -> None:
     if value not in registry:
         raise ArchitectureError(f"{where}: {value!r} is not allowed; allowed: {', '.join(registry.names())}")
+
+
+def _check_quant(where: str, quant: Any) -> None:
+    if not isinstance(quant, dict):
+        raise ArchitectureError(f"{where}: {quant!r} is not allowed; allowed: a mapping of component to option")
+    for component, option in quant.items():
+        if component not in COMPONENTS:
+            raise ArchitectureError(f"{where}: unknown component {component!r}; allowed: {', '.join(COMPONENTS)}")
+        try:
+            get_quantizer(option)
+        except LPGNASError as err:
+            raise ArchitectureError(f"{where}.{component}: {err}") from None
 
 
 def _check_positive(where: str, value: Any) -> None:

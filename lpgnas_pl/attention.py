@@ -3,16 +3,20 @@
 Every attention module maps node features ``h`` (N x heads x hidden) and an ``edge_index``
 that already holds self-loops (row 0: source j, row 1: target i) to coefficients (E x heads).
 Normalised types define ``score`` and share the base ``forward``: PyG's ``utils.softmax`` over
-the incoming edges of each target node. ``const`` and ``gcn`` are fixed weights.
+the incoming edges of each target node. ``const`` and ``gcn`` are fixed weights. The parameter
+vectors pass through the block's ``attention.weight`` quantiser before use.
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from typing import Callable
+
 from torch import Tensor, nn
 from torch_geometric.nn.inits import glorot
 from torch_geometric.utils import degree, softmax
 
+from lpgnas_pl.ops import identity
 from lpgnas_pl.registry import Registry
 
 ATTENTIONS: Registry[type["Attention"]] = Registry("attention")
@@ -35,20 +39,26 @@ class Attention(nn.Module):
         for name in self.param_names:
             glorot(getattr(self, name))
 
-    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
+    def weights(self, quantize: Callable[[Tensor], Tensor] = identity) -> dict[str, Tensor]:
+        """The parameter vectors by name, passed through ``quantize``."""
+        return {name: quantize(getattr(self, name)) for name in self.param_names}
+
+    def score(self, h: Tensor, edge_index: Tensor, **weights: Tensor) -> Tensor:
         """Unnormalised score of every edge and head (E x heads)."""
         raise NotImplementedError
 
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int,
+                quantize: Callable[[Tensor], Tensor] = identity) -> Tensor:
         """Scores normalised by a softmax over the incoming edges of each target node."""
-        return softmax(self.score(h, edge_index), edge_index[1], num_nodes=num_nodes)
+        return softmax(self.score(h, edge_index, **self.weights(quantize)), edge_index[1], num_nodes=num_nodes)
 
 
 @ATTENTIONS.register("const")
 class ConstAttention(Attention):
     """Every edge weighs 1 (plain sum/mean/max of neighbours)."""
 
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int,
+                quantize: Callable[[Tensor], Tensor] = identity) -> Tensor:
         return h.new_ones(edge_index.size(1), h.size(1))
 
 
@@ -56,7 +66,8 @@ class ConstAttention(Attention):
 class GCNAttention(Attention):
     """Symmetric normalisation 1 / sqrt(deg_i deg_j), degrees counted with self-loops."""
 
-    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+    def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int,
+                quantize: Callable[[Tensor], Tensor] = identity) -> Tensor:
         src, dst = edge_index
         deg_inv_sqrt = degree(dst, num_nodes, dtype=h.dtype).pow(-0.5)
         coef = deg_inv_sqrt[src] * deg_inv_sqrt[dst]
@@ -69,9 +80,9 @@ class GATAttention(Attention):
 
     param_names = ("att_l", "att_r")
 
-    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
+    def score(self, h: Tensor, edge_index: Tensor, att_l: Tensor, att_r: Tensor) -> Tensor:
         src, dst = edge_index
-        s_l, s_r = (h * self.att_l).sum(-1), (h * self.att_r).sum(-1)
+        s_l, s_r = (h * att_l).sum(-1), (h * att_r).sum(-1)
         return F.leaky_relu(s_l[dst] + s_r[src], GAT_NEGATIVE_SLOPE)
 
 
@@ -79,8 +90,8 @@ class GATAttention(Attention):
 class SymGATAttention(GATAttention):
     """Symmetric GAT: the GAT score of j -> i plus that of i -> j, then softmax over j."""
 
-    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
-        return super().score(h, edge_index) + super().score(h, edge_index.flip(0))
+    def score(self, h: Tensor, edge_index: Tensor, att_l: Tensor, att_r: Tensor) -> Tensor:
+        return super().score(h, edge_index, att_l, att_r) + super().score(h, edge_index.flip(0), att_l, att_r)
 
 
 @ATTENTIONS.register("cos")
@@ -89,9 +100,9 @@ class CosAttention(Attention):
 
     param_names = ("att_l", "att_r")
 
-    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
+    def score(self, h: Tensor, edge_index: Tensor, att_l: Tensor, att_r: Tensor) -> Tensor:
         src, dst = edge_index
-        return ((h * self.att_l)[dst] * (h * self.att_r)[src]).sum(-1)
+        return ((h * att_l)[dst] * (h * att_r)[src]).sum(-1)
 
 
 @ATTENTIONS.register("linear")
@@ -100,8 +111,8 @@ class LinearAttention(Attention):
 
     param_names = ("att_r",)
 
-    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
-        return torch.tanh((h * self.att_r).sum(-1))[edge_index[0]]
+    def score(self, h: Tensor, edge_index: Tensor, att_r: Tensor) -> Tensor:
+        return torch.tanh((h * att_r).sum(-1))[edge_index[0]]
 
 
 @ATTENTIONS.register("gene-linear")
@@ -110,6 +121,6 @@ class GeneralisedLinearAttention(Attention):
 
     param_names = ("att_l", "att_r", "att_g")
 
-    def score(self, h: Tensor, edge_index: Tensor) -> Tensor:
+    def score(self, h: Tensor, edge_index: Tensor, att_l: Tensor, att_r: Tensor, att_g: Tensor) -> Tensor:
         src, dst = edge_index
-        return (torch.tanh((h * self.att_l)[dst] + (h * self.att_r)[src]) * self.att_g).sum(-1)
+        return (torch.tanh((h * att_l)[dst] + (h * att_r)[src]) * att_g).sum(-1)

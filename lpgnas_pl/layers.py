@@ -1,5 +1,10 @@
-"""One message-passing block of DESIGN 2.1: linear, attention, aggregation, heads, activation."""
+"""One message-passing block of DESIGN 2.1: linear, attention, aggregation, heads, activation.
+
+Each quantised component of DESIGN 2.2 applies the quantiser of its option (float32 by default).
+"""
 from __future__ import annotations
+
+from typing import Mapping, Optional
 
 import torch
 import torch.nn.functional as F
@@ -9,6 +14,8 @@ from torch_geometric.nn.inits import glorot, zeros
 
 from lpgnas_pl.attention import ATTENTIONS
 from lpgnas_pl.ops import ACTIVATIONS, AGGREGATIONS
+from lpgnas_pl.quant.components import COMPONENTS
+from lpgnas_pl.quant.quantizers import get_quantizer
 
 
 class GNNBlock(MessagePassing):
@@ -27,6 +34,7 @@ class GNNBlock(MessagePassing):
         activation: str = "identity",
         concat: bool = True,
         attention_dropout: float = 0.0,
+        quant: Optional[Mapping[str, str]] = None,
     ) -> None:
         super().__init__(aggr=AGGREGATIONS.get(aggregation), node_dim=0)
         self.in_channels, self.hidden, self.heads, self.concat = in_channels, hidden, heads, concat
@@ -35,6 +43,7 @@ class GNNBlock(MessagePassing):
         self.attention = ATTENTIONS.get(attention)(heads, hidden)
         self.activation = ACTIVATIONS.get(activation)
         self.attention_dropout = attention_dropout
+        self.quantizers = {c: get_quantizer((quant or {}).get(c, "float32")) for c in COMPONENTS}
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -48,11 +57,12 @@ class GNNBlock(MessagePassing):
         return self.heads * self.hidden if self.concat else self.hidden
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        num_nodes = x.size(0)
-        h = F.linear(x, self.weight, self.bias).view(num_nodes, self.heads, self.hidden)
-        alpha = self.attention(h, edge_index, num_nodes)
+        q, num_nodes = self.quantizers, x.size(0)
+        weight, bias = q["linear.weight"](self.weight), q["linear.weight"](self.bias)
+        h = q["linear.output"](F.linear(q["linear.input"](x), weight, bias)).view(num_nodes, self.heads, self.hidden)
+        alpha = q["attention.output"](self.attention(h, edge_index, num_nodes, q["attention.weight"]))
         alpha = F.dropout(alpha, self.attention_dropout, self.training)
-        out = self.propagate(edge_index, h=h, alpha=alpha, size=(num_nodes, num_nodes))
+        out = q["aggregate.output"](self.propagate(edge_index, h=h, alpha=alpha, size=(num_nodes, num_nodes)))
         out = out.reshape(num_nodes, -1) if self.concat else out.mean(dim=1)
         return self.activation(out)
 

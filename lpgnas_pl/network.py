@@ -29,23 +29,23 @@ class GNN(nn.Module):
     ) -> None:
         super().__init__()
         self.dropout = dropout
-        blocks = []
-        in_channels = num_features
         last = architecture.num_layers - 1
-        for i, layer in enumerate(architecture.layers):
-            block = GNNBlock(
+        self.blocks = nn.ModuleList(
+            GNNBlock(
                 in_channels,
-                hidden=num_classes if i == last else layer.hidden,
-                heads=layer.heads,
+                hidden=hidden,
+                heads=heads,
                 attention=layer.attention,
                 aggregation=layer.aggregation,
                 activation="identity" if i == last else layer.activation,
                 concat=i != last,
                 attention_dropout=attention_dropout,
+                quant=architecture.layer_quant(i),
             )
-            blocks.append(block)
-            in_channels = block.out_channels
-        self.blocks = nn.ModuleList(blocks)
+            for i, (layer, (in_channels, heads, hidden)) in enumerate(
+                zip(architecture.layers, architecture.dims(num_features, num_classes))
+            )
+        )
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
         edge_index = with_self_loops(edge_index, x.size(0))

@@ -45,5 +45,5 @@ def test_last_layer_takes_no_hidden_or_activation():
 def test_empty_and_malformed():
     with pytest.raises(ArchitectureError, match=r"layers: \[\] is not allowed; allowed: at least one layer"):
         Architecture(layers=[])
-    with pytest.raises(ArchitectureError, match="allowed: a mapping with one key 'layers'"):
+    with pytest.raises(ArchitectureError, match="allowed: a mapping with 'layers' and optionally 'quant'"):
         Architecture.from_dict({"layer": []})

@@ -81,7 +81,7 @@ def test_sym_gat_scores_are_symmetric(path_graph):
     torch.manual_seed(2)
     att = ATTENTIONS.get("sym-gat")(HEADS, HIDDEN)
     with torch.no_grad():
-        score = att.score(features(), path_graph)
+        score = att.score(features(), path_graph, **att.weights())
     by_edge = dict(zip(edges(path_graph), score))
     for (j, i), s in by_edge.items():
         assert torch.allclose(s, by_edge[(i, j)])
@@ -89,7 +89,7 @@ def test_sym_gat_scores_are_symmetric(path_graph):
     gat = ATTENTIONS.get("gat")(HEADS, HIDDEN)
     gat.load_state_dict(att.state_dict())
     with torch.no_grad():
-        plain = dict(zip(edges(path_graph), gat.score(features(), path_graph)))
+        plain = dict(zip(edges(path_graph), gat.score(features(), path_graph, **gat.weights())))
     assert not torch.allclose(plain[(0, 1)], plain[(1, 0)])
 
 

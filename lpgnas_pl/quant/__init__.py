@@ -1,0 +1,17 @@
+"""Quantisation: quantisers by option name, the quantised components, and the size cost model."""
+from lpgnas_pl.quant.components import ACTIVATION_OPTIONS, COMPONENTS, WEIGHT_OPTIONS
+from lpgnas_pl.quant.cost import Size, activation_counts, buffer_size_bits, model_size_bits, parameter_counts
+from lpgnas_pl.quant.quantizers import Quantizer, get_quantizer
+
+__all__ = [
+    "ACTIVATION_OPTIONS",
+    "COMPONENTS",
+    "Quantizer",
+    "Size",
+    "WEIGHT_OPTIONS",
+    "activation_counts",
+    "buffer_size_bits",
+    "get_quantizer",
+    "model_size_bits",
+    "parameter_counts",
+]

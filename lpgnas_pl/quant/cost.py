@@ -1,0 +1,80 @@
+"""Model and buffer size of a derived network (DESIGN 2.3), per component and in total.
+
+Model size: every parameter costs the bits of its component's option (W and b: linear.weight;
+attention vectors: attention.weight). Buffer size: every activation a full-graph forward pass
+stores costs the bits of its component's option: linear.input (N x d_in), linear.output and
+aggregate.output (N x heads*hidden), attention.output (E x heads), where ``num_edges`` counts the
+messages, that is the graph's edges plus one self-loop per node. ``const`` and ``gcn``
+coefficients are counted too: the block materialises them like any other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lpgnas_pl.attention import ATTENTIONS
+from lpgnas_pl.quant.quantizers import get_quantizer
+
+if TYPE_CHECKING:  # architecture imports the quantisers: no import cycle at run time
+    from lpgnas_pl.architecture import Architecture
+
+FLOAT32_BITS = 32
+
+
+@dataclass(frozen=True)
+class Size:
+    """A size in bits with its per-component breakdown and the float32 size of the same network."""
+
+    bits: int
+    float32_bits: int
+    breakdown: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def kib(self) -> float:
+        return self.bits / 8 / 1024
+
+    @property
+    def ratio(self) -> float:
+        """This size over the float32 size (0.125 means 8x smaller)."""
+        return self.bits / self.float32_bits
+
+
+def parameter_counts(arch: Architecture, num_features: int, num_classes: int) -> dict[tuple[int, str], int]:
+    """Number of parameters per (layer, weight component)."""
+    counts = {}
+    for i, (layer, (d_in, heads, hidden)) in enumerate(zip(arch.layers, arch.dims(num_features, num_classes))):
+        counts[(i, "linear.weight")] = (d_in + 1) * heads * hidden
+        counts[(i, "attention.weight")] = len(ATTENTIONS.get(layer.attention).param_names) * heads * hidden
+    return counts
+
+
+def activation_counts(arch: Architecture, num_features: int, num_classes: int, num_nodes: int,
+                      num_edges: int) -> dict[tuple[int, str], int]:
+    """Number of stored activation values per (layer, activation component) on the whole graph."""
+    counts = {}
+    for i, (d_in, heads, hidden) in enumerate(arch.dims(num_features, num_classes)):
+        counts[(i, "linear.input")] = num_nodes * d_in
+        counts[(i, "linear.output")] = num_nodes * heads * hidden
+        counts[(i, "attention.output")] = num_edges * heads
+        counts[(i, "aggregate.output")] = num_nodes * heads * hidden
+    return counts
+
+
+def _size(arch: Architecture, counts: dict[tuple[int, str], int]) -> Size:
+    breakdown = {
+        f"layers[{i}].{component}": numel * get_quantizer(arch.option(i, component)).bits
+        for (i, component), numel in counts.items()
+    }
+    return Size(sum(breakdown.values()), FLOAT32_BITS * sum(counts.values()), breakdown)
+
+
+def model_size_bits(arch: Architecture, num_features: int, num_classes: int) -> Size:
+    """Bits of all parameters of the network ``arch`` builds for these data shapes."""
+    return _size(arch, parameter_counts(arch, num_features, num_classes))
+
+
+def buffer_size_bits(arch: Architecture, num_features: int, num_classes: int, num_nodes: int,
+                     num_edges: int) -> Size:
+    """Bits of the activations of one full-graph forward pass (``num_edges`` with self-loops)."""
+    return _size(arch, activation_counts(arch, num_features, num_classes, num_nodes, num_edges))
+
