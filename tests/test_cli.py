@@ -67,6 +67,7 @@ def test_fit_then_test_on_best_checkpoint(tiny_config, tmp_path):
 
     test = build_cli(["test", "--config", str(run / "config.yaml"), "--ckpt_path", str(run / "checkpoints" / "best.ckpt")])
     assert 0.0 <= float(test.trainer.callback_metrics["test/acc"]) <= 1.0
+    assert float(test.trainer.callback_metrics["test/model_ratio"]) == 1.0  # float32
     # a rerun gets its own directory: nothing collides
     build_cli(["fit", "--config", str(tiny_config)])
     assert (tmp_path / "runs" / "tiny" / "version_2" / "checkpoints" / "best.ckpt").is_file()
@@ -94,3 +95,26 @@ def test_invalid_architecture_in_config_exits_2(tiny_config, capsys):
     assert exit_.value.code == 2
     assert capsys.readouterr().err.strip().endswith(
         "lpgnas: error: layers[0].heads: 0 is not allowed; allowed: a positive integer")
+
+
+@pytest.mark.slow
+def test_quant_preset_composes_and_test_reports_sizes(tiny_config, capsys):
+    from lpgnas_pl.quant import buffer_size_bits, model_size_bits
+    from tests.conftest import REPO
+
+    preset = str(REPO / "configs" / "quant" / "w4a8.yaml")
+    build_cli(["fit", "--config", str(tiny_config), "--config", preset, "--trainer.max_epochs", "2"])
+    run = tiny_config.parent / "runs" / "tiny" / "version_0"
+    test = build_cli(["test", "--config", str(run / "config.yaml"), "--ckpt_path", str(run / "checkpoints" / "last.ckpt")])
+    arch = test.model.architecture
+    assert arch.option(0, "linear.weight") == "fix1.3" and arch.option(1, "aggregate.output") == "fix4.4"
+    graph = test.datamodule.data
+    model = model_size_bits(arch, 16, 3)
+    buffer = buffer_size_bits(arch, 16, 3, graph.num_nodes, graph.edge_index.size(1) + graph.num_nodes)
+    metrics = {k: float(v) for k, v in test.trainer.callback_metrics.items()}
+    assert metrics["test/model_kib"] == pytest.approx(model.kib) and metrics["test/model_ratio"] == pytest.approx(model.ratio)
+    assert metrics["test/buffer_kib"] == pytest.approx(buffer.kib)
+    assert metrics["test/buffer_ratio"] == pytest.approx(buffer.ratio)
+    assert model.ratio < 0.2  # 4-bit weights: about an eighth of float32
+    printed = capsys.readouterr().out
+    assert "test/model_kib" in printed and "test/buffer_ratio" in printed

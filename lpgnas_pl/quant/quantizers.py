@@ -23,10 +23,18 @@ ACCEPTED_FORMS = "float32, binary, ternary, or fixI.F with integer bits I >= 1 (
 TERNARY_THRESHOLD = 0.7
 
 
-def straight_through(x: Tensor, quantised: Tensor, low: float, high: float) -> Tensor:
-    """``quantised`` in the forward pass; gradient 1 for ``low <= x <= high``, else 0."""
-    inside = ((x >= low) & (x <= high)).to(x.dtype)
-    return quantised.detach() + (x - x.detach()) * inside
+class ClippedStraightThrough(torch.autograd.Function):
+    """Forward: ``function(x)``. Backward: the incoming gradient where low <= x <= high, else 0."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, function: Callable[[Tensor], Tensor], low: float, high: float) -> Tensor:
+        ctx.save_for_backward((x >= low) & (x <= high))
+        return function(x)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        (inside,) = ctx.saved_tensors
+        return grad * inside, None, None, None
 
 
 def round_fixed_point(x: Tensor, step: float, low: float, high: float) -> Tensor:
@@ -60,7 +68,9 @@ class Quantizer:
     def __call__(self, x: Tensor) -> Tensor:
         if self.function is identity:  # float32: exactly the unquantised value and graph
             return x
-        return straight_through(x, self.function(x.detach()), self.low, self.high)
+        if not x.requires_grad:  # e.g. input features: no gradient to shape
+            return self.function(x)
+        return ClippedStraightThrough.apply(x, self.function, self.low, self.high)
 
 
 def fixed_point(integer_bits: int, fraction_bits: int) -> Quantizer:
