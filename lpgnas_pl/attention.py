@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from typing import Callable
+from typing import Callable, Optional
 
 from torch import Tensor, nn
 from torch_geometric.nn.inits import glorot
@@ -39,9 +39,10 @@ class Attention(nn.Module):
         for name in self.param_names:
             glorot(getattr(self, name))
 
-    def weights(self, quantize: Callable[[Tensor], Tensor] = identity) -> dict[str, Tensor]:
-        """The parameter vectors by name, passed through ``quantize``."""
-        return {name: quantize(getattr(self, name)) for name in self.param_names}
+    def weights(self, quantize: Callable[[Tensor], Tensor] = identity, heads: Optional[int] = None,
+                hidden: Optional[int] = None) -> dict[str, Tensor]:
+        """The parameter vectors by name, sliced to (heads, hidden) (weight sharing), through ``quantize``."""
+        return {name: quantize(getattr(self, name)[:, :heads, :hidden]) for name in self.param_names}
 
     def score(self, h: Tensor, edge_index: Tensor, **weights: Tensor) -> Tensor:
         """Unnormalised score of every edge and head (E x heads)."""
@@ -50,7 +51,8 @@ class Attention(nn.Module):
     def forward(self, h: Tensor, edge_index: Tensor, num_nodes: int,
                 quantize: Callable[[Tensor], Tensor] = identity) -> Tensor:
         """Scores normalised by a softmax over the incoming edges of each target node."""
-        return softmax(self.score(h, edge_index, **self.weights(quantize)), edge_index[1], num_nodes=num_nodes)
+        weights = self.weights(quantize, h.size(1), h.size(2))
+        return softmax(self.score(h, edge_index, **weights), edge_index[1], num_nodes=num_nodes)
 
 
 @ATTENTIONS.register("const")

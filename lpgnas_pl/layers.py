@@ -1,25 +1,57 @@
 """One message-passing block of DESIGN 2.1: linear, attention, aggregation, heads, activation.
 
-Each quantised component of DESIGN 2.2 applies the quantiser of its option (float32 by default).
+A block holds the parameters of its largest candidate: one linear weight of shape
+(max heads x max hidden) x max input width, sliced for a smaller (heads, hidden) choice (weight
+sharing), one attention module per candidate type and one aggregator per candidate aggregation.
+Each forward pass runs one ``BlockPath`` (single path). A fixed network is the case of a single
+candidate per decision. Every quantised component of DESIGN 2.2 applies its option's quantiser.
 """
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.inits import glorot, zeros
+from torch_geometric.nn.resolver import aggregation_resolver
 
 from lpgnas_pl.attention import ATTENTIONS
 from lpgnas_pl.ops import ACTIVATIONS, AGGREGATIONS
-from lpgnas_pl.quant.components import COMPONENTS
 from lpgnas_pl.quant.quantizers import get_quantizer
 
 
+@dataclass
+class BlockPath:
+    """What one forward pass of a block runs: one candidate per decision.
+
+    ``gates`` maps a decision (``attention``, ``heads``, ``linear.weight``, ...) to the sampled
+    one-hot entry of its candidate: value 1, but a straight-through path for the controllers'
+    gradient. A fixed network has no gates.
+    """
+
+    attention: str
+    aggregation: str
+    activation: str
+    heads: int
+    hidden: int
+    quant: Mapping[str, str] = field(default_factory=dict)
+    gates: Mapping[str, Tensor] = field(default_factory=dict)
+
+    def gated(self, decision: str, x: Tensor) -> Tensor:
+        gate = self.gates.get(decision)
+        return x if gate is None else x * gate
+
+    def quantize(self, component: str, x: Tensor) -> Tensor:
+        """``x`` through the component's quantiser (float32 when unset), then its gate."""
+        return self.gated(component, get_quantizer(self.quant.get(component, "float32"))(x))
+
+
 class GNNBlock(MessagePassing):
-    """h = x W^T + b viewed as N x heads x hidden; out_i = aggr_j alpha_ij h_j; heads concat or mean.
+    """h = Q(x) Q(W)^T + Q(b) as N x heads x hidden; out_i = aggr_j alpha_ij h_j; heads concat or mean.
 
     ``edge_index`` passed to ``forward`` must already hold self-loops (the network adds them once).
     """
@@ -27,47 +59,51 @@ class GNNBlock(MessagePassing):
     def __init__(
         self,
         in_channels: int,
+        heads: int,
         hidden: int,
-        heads: int = 1,
-        attention: str = "gcn",
-        aggregation: str = "sum",
-        activation: str = "identity",
+        attentions: Sequence[str] = ("gcn",),
+        aggregations: Sequence[str] = ("sum",),
         concat: bool = True,
         attention_dropout: float = 0.0,
-        quant: Optional[Mapping[str, str]] = None,
     ) -> None:
-        super().__init__(aggr=AGGREGATIONS.get(aggregation), node_dim=0)
-        self.in_channels, self.hidden, self.heads, self.concat = in_channels, hidden, heads, concat
+        super().__init__(aggr=None, node_dim=0)
+        self.in_channels, self.heads, self.hidden, self.concat = in_channels, heads, hidden, concat
         self.weight = nn.Parameter(torch.empty(heads * hidden, in_channels))
         self.bias = nn.Parameter(torch.empty(heads * hidden))
-        self.attention = ATTENTIONS.get(attention)(heads, hidden)
-        self.activation = ACTIVATIONS.get(activation)
+        self.attentions = nn.ModuleDict({name: ATTENTIONS.get(name)(heads, hidden) for name in attentions})
+        self.aggregators = nn.ModuleDict(
+            {name: aggregation_resolver(AGGREGATIONS.get(name)) for name in aggregations}
+        )
         self.attention_dropout = attention_dropout
-        self.quantizers = {c: get_quantizer((quant or {}).get(c, "float32")) for c in COMPONENTS}
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
         glorot(self.weight)
         zeros(self.bias)
-        self.attention.reset_parameters()
+        for attention in self.attentions.values():
+            attention.reset_parameters()
 
-    @property
-    def out_channels(self) -> int:
-        return self.heads * self.hidden if self.concat else self.hidden
-
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        q, num_nodes = self.quantizers, x.size(0)
-        weight, bias = q["linear.weight"](self.weight), q["linear.weight"](self.bias)
-        h = q["linear.output"](F.linear(q["linear.input"](x), weight, bias)).view(num_nodes, self.heads, self.hidden)
-        alpha = q["attention.output"](self.attention(h, edge_index, num_nodes, q["attention.weight"]))
+    def forward(self, x: Tensor, edge_index: Tensor, path: BlockPath) -> Tensor:
+        num_nodes, width, heads, hidden = x.size(0), x.size(1), path.heads, path.hidden
+        weight = self.weight.view(self.heads, self.hidden, -1)[:heads, :hidden, :width].reshape(heads * hidden, width)
+        bias = self.bias.view(self.heads, self.hidden)[:heads, :hidden].reshape(-1)
+        weight, bias = path.quantize("linear.weight", weight), path.quantize("linear.weight", bias)
+        h = path.quantize("linear.output", F.linear(path.quantize("linear.input", x), weight, bias))
+        h = path.gated("heads", path.gated("hidden", h.view(num_nodes, heads, hidden)))
+        alpha = self.attentions[path.attention](h, edge_index, num_nodes, partial(path.quantize, "attention.weight"))
+        alpha = path.gated("attention", path.quantize("attention.output", alpha))
         alpha = F.dropout(alpha, self.attention_dropout, self.training)
-        out = q["aggregate.output"](self.propagate(edge_index, h=h, alpha=alpha, size=(num_nodes, num_nodes)))
+        out = self.propagate(edge_index, h=h, alpha=alpha, aggregation=path.aggregation, size=(num_nodes, num_nodes))
+        out = path.gated("aggregation", path.quantize("aggregate.output", out))
         out = out.reshape(num_nodes, -1) if self.concat else out.mean(dim=1)
-        return self.activation(out)
+        return path.gated("activation", ACTIVATIONS.get(path.activation)(out))
 
     def message(self, h_j: Tensor, alpha: Tensor) -> Tensor:
         return alpha.unsqueeze(-1) * h_j
+
+    def aggregate(self, inputs: Tensor, index: Tensor, dim_size: int, aggregation: str) -> Tensor:
+        return self.aggregators[aggregation](inputs, index, dim_size=dim_size, dim=0)
 
     def extra_repr(self) -> str:
         return f"{self.in_channels}, heads={self.heads}, hidden={self.hidden}, concat={self.concat}"

@@ -1,12 +1,14 @@
-"""A fixed GNN (plain nn.Module) built from an ``Architecture``."""
+"""Stacks of blocks: the fixed GNN built from an ``Architecture``, and the shared forward pass."""
 from __future__ import annotations
+
+from typing import Optional
 
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.utils import add_self_loops, remove_self_loops
 
 from lpgnas_pl.architecture import Architecture
-from lpgnas_pl.layers import GNNBlock
+from lpgnas_pl.layers import BlockPath, GNNBlock
 
 
 def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
@@ -16,8 +18,39 @@ def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
     return edge_index
 
 
-class GNN(nn.Module):
-    """Dropout then a block, per layer; hidden blocks concatenate heads, the last averages them."""
+def paths_of(architecture: Architecture, num_classes: int) -> list[BlockPath]:
+    """The path every block runs for ``architecture``; the last block outputs num_classes, no activation."""
+    last = architecture.num_layers - 1
+    return [
+        BlockPath(
+            attention=layer.attention,
+            aggregation=layer.aggregation,
+            activation="identity" if i == last else layer.activation,
+            heads=layer.heads,
+            hidden=num_classes if i == last else layer.hidden,
+            quant=architecture.layer_quant(i),
+        )
+        for i, layer in enumerate(architecture.layers)
+    ]
+
+
+class BlockStack(nn.Module):
+    """Dropout then a block, per layer, each block running its path of the given list."""
+
+    def __init__(self, blocks: list[GNNBlock], dropout: float) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(blocks)
+        self.dropout = dropout
+
+    def run(self, x: Tensor, edge_index: Tensor, paths: list[BlockPath]) -> Tensor:
+        edge_index = with_self_loops(edge_index, x.size(0))
+        for block, path in zip(self.blocks, paths):
+            x = block(F.dropout(x, self.dropout, self.training), edge_index, path)
+        return x
+
+
+class GNN(BlockStack):
+    """The fixed network of ``architecture``: hidden blocks concatenate heads, the last averages them."""
 
     def __init__(
         self,
@@ -27,28 +60,16 @@ class GNN(nn.Module):
         dropout: float = 0.5,
         attention_dropout: float = 0.0,
     ) -> None:
-        super().__init__()
-        self.dropout = dropout
         last = architecture.num_layers - 1
-        self.blocks = nn.ModuleList(
-            GNNBlock(
-                in_channels,
-                hidden=hidden,
-                heads=heads,
-                attention=layer.attention,
-                aggregation=layer.aggregation,
-                activation="identity" if i == last else layer.activation,
-                concat=i != last,
-                attention_dropout=attention_dropout,
-                quant=architecture.layer_quant(i),
-            )
+        blocks = [
+            GNNBlock(in_channels, heads, hidden, [layer.attention], [layer.aggregation], concat=i != last,
+                     attention_dropout=attention_dropout)
             for i, (layer, (in_channels, heads, hidden)) in enumerate(
                 zip(architecture.layers, architecture.dims(num_features, num_classes))
             )
-        )
+        ]
+        super().__init__(blocks, dropout)
+        self.paths = paths_of(architecture, num_classes)
 
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        edge_index = with_self_loops(edge_index, x.size(0))
-        for block in self.blocks:
-            x = block(F.dropout(x, self.dropout, self.training), edge_index)
-        return x
+    def forward(self, x: Tensor, edge_index: Tensor, paths: Optional[list[BlockPath]] = None) -> Tensor:
+        return self.run(x, edge_index, self.paths if paths is None else paths)

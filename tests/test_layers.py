@@ -3,16 +3,17 @@ import pytest
 import torch
 
 from lpgnas_pl import Architecture, GNN
-from lpgnas_pl.layers import GNNBlock
+from lpgnas_pl.layers import BlockPath, GNNBlock
 
 
 def identity_block(aggregation, heads=1, concat=True, activation="identity"):
-    block = GNNBlock(1, hidden=1, heads=heads, attention="const", aggregation=aggregation,
-                     activation=activation, concat=concat)
+    """A const-attention block whose head k multiplies the scalar input by k, and the path it runs."""
+    block = GNNBlock(1, heads=heads, hidden=1, attentions=["const"], aggregations=[aggregation], concat=concat)
     with torch.no_grad():
-        block.weight.copy_(torch.arange(1, heads + 1, dtype=torch.float).view(heads, 1))  # head k scales by k
+        block.weight.copy_(torch.arange(1, heads + 1, dtype=torch.float).view(heads, 1))
         block.bias.zero_()
-    return block
+    path = BlockPath("const", aggregation, activation, heads=heads, hidden=1)
+    return lambda x, edge_index: block(x, edge_index, path)
 
 
 X = torch.tensor([[1.0], [2.0], [4.0]])
@@ -36,10 +37,8 @@ def test_heads_concatenate_or_average(path_graph):
 
 
 def test_activation_applies_after_aggregation(path_graph):
-    block = identity_block("sum", activation="relu")
-    with torch.no_grad():
-        block.weight.fill_(-1.0)
-    assert block(X, path_graph).squeeze(-1).tolist() == [0.0, 0.0, 0.0]
+    assert identity_block("sum", activation="relu")(-X, path_graph).squeeze(-1).tolist() == [0.0, 0.0, 0.0]
+    assert identity_block("sum", activation="relu")(X, path_graph).squeeze(-1).tolist() == [3.0, 7.0, 6.0]
 
 
 def test_network_shapes_and_self_loops():
@@ -49,7 +48,6 @@ def test_network_shapes_and_self_loops():
         {"attention": "gcn", "aggregation": "mean", "heads": 3},
     ])
     net = GNN(arch, num_features=6, num_classes=3)
-    assert [b.out_channels for b in net.blocks] == [32, 10, 3]
     assert [b.weight.shape for b in net.blocks] == [(32, 6), (10, 32), (9, 10)]
     net.eval()
     edge_index = torch.tensor([[0, 1, 1, 1], [1, 0, 1, 2]])  # a self-loop at 1 and an isolated node 3
