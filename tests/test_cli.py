@@ -118,3 +118,23 @@ def test_quant_preset_composes_and_test_reports_sizes(tiny_config, capsys):
     assert model.ratio < 0.2  # 4-bit weights: about an eighth of float32
     printed = capsys.readouterr().out
     assert "test/model_kib" in printed and "test/buffer_ratio" in printed
+
+
+@pytest.mark.slow
+def test_five_epoch_search_through_the_cli(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    config = {**TINY, "model": {"class_path": "lpgnas_pl.LPGNASSearch", "init_args": {
+        "warmup_epochs": 2, "beta": 0.5, "space": {"heads": [1, 2], "hidden": [4, 8]}}}}
+    config["trainer"] = {**TINY["trainer"], "max_epochs": 5}
+    config["trainer"]["logger"] = {"class_path": "pytorch_lightning.loggers.CSVLogger",
+                                   "init_args": {"save_dir": "runs", "name": "search"}}
+    (tmp_path / "search.yaml").write_text(yaml.safe_dump(config))
+    cli = build_cli(["fit", "--config", "search.yaml"])
+    assert cli.trainer.current_epoch == 5
+    rows = list(csv.DictReader((tmp_path / "runs" / "search" / "version_0" / "metrics.csv").open()))
+    val = [r for r in rows if r["val/acc"]]
+    assert len(val) == 5 and all(float(r["val/model_kib"]) > 0 and float(r["val/buffer_kib"]) > 0 for r in val)
+    controller_epochs = {r["epoch"] for r in rows if r.get("search/cost")}
+    assert controller_epochs == {"2", "3", "4"}  # controllers learn after the 2 warm-up epochs
+    assert "argmax architecture after 5 epochs:" in capsys.readouterr().out
+    assert cli.model.argmax().layers[0].heads in (1, 2)

@@ -10,7 +10,9 @@ coefficients are counted too: the block materialises them like any other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence, Union
+
+from torch import Tensor
 
 from lpgnas_pl.attention import ATTENTIONS
 from lpgnas_pl.quant.quantizers import get_quantizer
@@ -19,6 +21,7 @@ if TYPE_CHECKING:  # architecture imports the quantisers: no import cycle at run
     from lpgnas_pl.architecture import Architecture
 
 FLOAT32_BITS = 32
+Number = Union[int, float, Tensor]
 
 
 @dataclass(frozen=True)
@@ -39,20 +42,22 @@ class Size:
         return self.bits / self.float32_bits
 
 
-def parameter_counts(arch: Architecture, num_features: int, num_classes: int) -> dict[tuple[int, str], int]:
-    """Number of parameters per (layer, weight component)."""
+def parameter_counts(dims: Sequence[tuple[Number, Number, Number]],
+                     attention_vectors: Sequence[Number]) -> dict[tuple[int, str], Number]:
+    """Parameters per (layer, weight component) from each block's (input width, heads, hidden)
+    and its attention type's number of parameter vectors. Works on ints and on tensors."""
     counts = {}
-    for i, (layer, (d_in, heads, hidden)) in enumerate(zip(arch.layers, arch.dims(num_features, num_classes))):
+    for i, ((d_in, heads, hidden), vectors) in enumerate(zip(dims, attention_vectors)):
         counts[(i, "linear.weight")] = (d_in + 1) * heads * hidden
-        counts[(i, "attention.weight")] = len(ATTENTIONS.get(layer.attention).param_names) * heads * hidden
+        counts[(i, "attention.weight")] = vectors * heads * hidden
     return counts
 
 
-def activation_counts(arch: Architecture, num_features: int, num_classes: int, num_nodes: int,
-                      num_edges: int) -> dict[tuple[int, str], int]:
-    """Number of stored activation values per (layer, activation component) on the whole graph."""
+def activation_counts(dims: Sequence[tuple[Number, Number, Number]], num_nodes: int,
+                      num_edges: int) -> dict[tuple[int, str], Number]:
+    """Stored activation values per (layer, activation component) on the whole graph."""
     counts = {}
-    for i, (d_in, heads, hidden) in enumerate(arch.dims(num_features, num_classes)):
+    for i, (d_in, heads, hidden) in enumerate(dims):
         counts[(i, "linear.input")] = num_nodes * d_in
         counts[(i, "linear.output")] = num_nodes * heads * hidden
         counts[(i, "attention.output")] = num_edges * heads
@@ -60,21 +65,29 @@ def activation_counts(arch: Architecture, num_features: int, num_classes: int, n
     return counts
 
 
-def _size(arch: Architecture, counts: dict[tuple[int, str], int]) -> Size:
-    breakdown = {
-        f"layers[{i}].{component}": numel * get_quantizer(arch.option(i, component)).bits
-        for (i, component), numel in counts.items()
-    }
-    return Size(sum(breakdown.values()), FLOAT32_BITS * sum(counts.values()), breakdown)
+def weighted_bits(counts: dict[tuple[int, str], Number], bits: dict[tuple[int, str], Number]) -> Number:
+    """Sum of count x bits over the components of ``counts``."""
+    return sum(counts[key] * bits[key] for key in counts)
 
 
-def model_size_bits(arch: Architecture, num_features: int, num_classes: int) -> Size:
+def attention_vectors(attention: str) -> int:
+    """How many parameter vectors (heads x hidden each) an attention type has."""
+    return len(ATTENTIONS.get(attention).param_names)
+
+
+def _size(arch: "Architecture", counts: dict[tuple[int, str], int]) -> Size:
+    bits = {(i, component): get_quantizer(arch.option(i, component)).bits for i, component in counts}
+    breakdown = {f"layers[{i}].{component}": counts[(i, component)] * bits[(i, component)] for i, component in counts}
+    return Size(weighted_bits(counts, bits), FLOAT32_BITS * sum(counts.values()), breakdown)
+
+
+def model_size_bits(arch: "Architecture", num_features: int, num_classes: int) -> Size:
     """Bits of all parameters of the network ``arch`` builds for these data shapes."""
-    return _size(arch, parameter_counts(arch, num_features, num_classes))
+    vectors = [attention_vectors(layer.attention) for layer in arch.layers]
+    return _size(arch, parameter_counts(arch.dims(num_features, num_classes), vectors))
 
 
-def buffer_size_bits(arch: Architecture, num_features: int, num_classes: int, num_nodes: int,
+def buffer_size_bits(arch: "Architecture", num_features: int, num_classes: int, num_nodes: int,
                      num_edges: int) -> Size:
     """Bits of the activations of one full-graph forward pass (``num_edges`` with self-loops)."""
-    return _size(arch, activation_counts(arch, num_features, num_classes, num_nodes, num_edges))
-
+    return _size(arch, activation_counts(arch.dims(num_features, num_classes), num_nodes, num_edges))

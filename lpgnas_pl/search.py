@@ -1,0 +1,173 @@
+"""The LPGNAS search LightningModule (DESIGN 2.5): alternating weight and controller steps.
+
+Per training step, with manual optimisation: (1) a weight step on a sampled path, cross-entropy
+on the training nodes, stepping only the weight optimiser; (2) from ``warmup_epochs`` on, a
+controller step on a freshly sampled path, cross-entropy on the validation nodes plus
+``beta * cost / cost_ref`` of the sampled path, stepping only the controller optimiser. Each
+validation epoch evaluates the controllers' current argmax architecture with the shared weights.
+Test nodes are never used.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from pytorch_lightning.cli import OptimizerCallable
+from torch import Tensor, nn
+from torch_geometric.data import Data
+from torchmetrics.classification import MulticlassAccuracy
+
+from lpgnas_pl.architecture import Architecture
+from lpgnas_pl.controllers import Controller
+from lpgnas_pl.errors import LPGNASError
+from lpgnas_pl.network import paths_of, with_self_loops
+from lpgnas_pl.quant import COMPONENTS, buffer_size_bits, model_size_bits
+from lpgnas_pl.search_space import SearchSpace
+from lpgnas_pl.supernet import CostTarget, Supernet
+
+
+def default_weight_optimizer(params) -> torch.optim.Optimizer:
+    return torch.optim.Adam(params, lr=0.005, weight_decay=5e-4)
+
+
+def default_controller_optimizer(params) -> torch.optim.Optimizer:
+    return torch.optim.Adam(params, lr=0.01)
+
+
+class LPGNASSearch(pl.LightningModule):
+    """Searches architecture and quantisation together on a full-batch node-classification graph.
+
+    Args:
+        space: the candidate lists (``--print_config`` shows them all).
+        beta: weight of the normalised cost in the controller loss (0: accuracy only).
+        cost_target: ``model`` size, ``buffer`` size, or ``both`` (the mean of the two ratios).
+        warmup_epochs: epochs of weight steps only, before the controllers start learning.
+        temperature: Gumbel-softmax tau; the temperature-annealing callback changes it.
+        gradient_clip_val: max gradient norm of each step (None: no clipping).
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        num_classes: int,
+        space: SearchSpace = SearchSpace(),
+        beta: float = 0.1,
+        cost_target: CostTarget = "model",
+        warmup_epochs: int = 10,
+        temperature: float = 1.0,
+        dropout: float = 0.5,
+        attention_dropout: float = 0.0,
+        gradient_clip_val: Optional[float] = 5.0,
+        weight_optimizer: OptimizerCallable = default_weight_optimizer,
+        controller_optimizer: OptimizerCallable = default_controller_optimizer,
+    ) -> None:
+        super().__init__()
+        if beta < 0:
+            raise LPGNASError(f"beta: {beta!r} is not allowed; allowed: a number >= 0")
+        if temperature <= 0:
+            raise LPGNASError(f"temperature: {temperature!r} is not allowed; allowed: a number > 0")
+        if cost_target not in ("model", "buffer", "both"):
+            raise LPGNASError(f"cost_target: {cost_target!r} is not allowed; allowed: model, buffer, both")
+        self.save_hyperparameters(ignore=["weight_optimizer", "controller_optimizer"])
+        self.automatic_optimization = False
+        self.space, self.temperature = space, temperature
+        self.weight_optimizer, self.controller_optimizer = weight_optimizer, controller_optimizer
+        self.supernet = Supernet(space, num_features, num_classes, dropout, attention_dropout)
+        self.architecture_controller = Controller(space.architecture_decisions())
+        self.quantisation_controller = Controller(space.quantisation_decisions())
+        self.accuracy = nn.ModuleDict({f"{s}_acc": MulticlassAccuracy(num_classes, average="micro")
+                                       for s in ("train", "val")})
+
+    @property
+    def controllers(self) -> tuple[Controller, Controller]:
+        return self.architecture_controller, self.quantisation_controller
+
+    def sample(self) -> dict[str, Tensor]:
+        """One hard Gumbel-softmax sample of every decision of both controllers."""
+        return {key: one_hot for c in self.controllers for key, one_hot in c.sample(self.temperature).items()}
+
+    def argmax(self) -> Architecture:
+        """The controllers' most likely architecture: the one a search derives."""
+        return self.space.architecture({k: v for c in self.controllers for k, v in c.argmax().items()})
+
+    def probabilities(self) -> dict[str, dict[str, float]]:
+        return {k: v for c in self.controllers for k, v in c.probabilities().items()}
+
+    def expected_bits(self) -> dict[str, float]:
+        """Expected bits of every quantised component under the controller, averaged over layers."""
+        values = {d.key: self.supernet._values[d.key] for d in self.quantisation_controller.decisions}
+        expected = self.quantisation_controller.expected(values)
+        return {
+            component: float(sum(expected[d.key] for d in self.quantisation_controller.decisions
+                                 if d.name == component)) / self.space.num_layers
+            for component in COMPONENTS
+        }
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        """Logits of the argmax architecture with the shared weights."""
+        return self.supernet(x, edge_index, paths_of(self.argmax(), self.hparams.num_classes))
+
+    def _clip_and_step(self, loss: Tensor, optimizer) -> None:
+        optimizer.zero_grad()
+        self.manual_backward(loss)
+        if self.hparams.gradient_clip_val is not None:
+            self.clip_gradients(optimizer, gradient_clip_val=self.hparams.gradient_clip_val,
+                                gradient_clip_algorithm="norm")
+        optimizer.step()
+
+    def training_step(self, batch: Data, batch_idx: int) -> None:
+        weight_optimizer, controller_optimizer = self.optimizers()
+        # (1) weight step: no gates, so no gradient is even computed for the controllers
+        _, paths = self.supernet.path(self.sample(), gated=False)
+        logits = self.supernet(batch.x, batch.edge_index, paths)
+        loss = F.cross_entropy(logits[batch.train_mask], batch.y[batch.train_mask])
+        self._clip_and_step(loss, weight_optimizer)
+        train_acc = self.accuracy["train_acc"]
+        train_acc(logits[batch.train_mask], batch.y[batch.train_mask])
+        size = int(batch.train_mask.sum())
+        self.log("train/loss", loss, batch_size=size, sync_dist=True)
+        self.log("train/acc", train_acc, batch_size=size)
+        if self.current_epoch < self.hparams.warmup_epochs:
+            return
+        # (2) controller step: the sampled path is gated so CE and cost reach both controllers
+        samples = self.sample()
+        _, paths = self.supernet.path(samples)
+        logits = self.supernet(batch.x, batch.edge_index, paths)
+        ce = F.cross_entropy(logits[batch.val_mask], batch.y[batch.val_mask])
+        num_edges = with_self_loops(batch.edge_index, batch.num_nodes).size(1)
+        cost = self.supernet.cost(samples, batch.num_nodes, num_edges, self.hparams.cost_target)
+        self._clip_and_step(ce + self.hparams.beta * cost, controller_optimizer)
+        bits = self.expected_bits()
+        weight_bits = [bits[c] for c, kind in COMPONENTS.items() if kind == "weight"]
+        activation_bits = [bits[c] for c, kind in COMPONENTS.items() if kind == "activation"]
+        self.log_dict({"search/controller_ce": ce, "search/cost": cost, "search/temperature": self.temperature,
+                       "search/weight_bits": sum(weight_bits) / len(weight_bits),
+                       "search/activation_bits": sum(activation_bits) / len(activation_bits)},
+                      batch_size=int(batch.val_mask.sum()))
+
+    def validation_step(self, batch: Data, batch_idx: int) -> None:
+        """The argmax architecture's accuracy with the shared weights, and its sizes."""
+        architecture = self.argmax()
+        hp = self.hparams
+        logits = self.supernet(batch.x, batch.edge_index, paths_of(architecture, hp.num_classes))[batch.val_mask]
+        target = batch.y[batch.val_mask]
+        val_acc = self.accuracy["val_acc"]
+        val_acc(logits, target)
+        num_edges = with_self_loops(batch.edge_index, batch.num_nodes).size(1)
+        model = model_size_bits(architecture, hp.num_features, hp.num_classes)
+        buffer = buffer_size_bits(architecture, hp.num_features, hp.num_classes, batch.num_nodes, num_edges)
+        size = int(batch.val_mask.sum())
+        self.log("val/acc", val_acc, batch_size=size, prog_bar=True)
+        self.log_dict({"val/loss": F.cross_entropy(logits, target), "val/model_kib": model.kib,
+                       "val/model_ratio": model.ratio, "val/buffer_kib": buffer.kib,
+                       "val/buffer_ratio": buffer.ratio}, batch_size=size, sync_dist=True)
+
+    def on_fit_end(self) -> None:
+        if self.trainer.is_global_zero:
+            print(f"\nargmax architecture after {self.current_epoch} epochs:\n{self.argmax().to_yaml()}")
+
+    def configure_optimizers(self) -> list[torch.optim.Optimizer]:
+        controller_parameters = [p for c in self.controllers for p in c.parameters()]
+        return [self.weight_optimizer(self.supernet.parameters()), self.controller_optimizer(controller_parameters)]
