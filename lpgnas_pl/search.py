@@ -109,7 +109,7 @@ class LPGNASSearch(pl.LightningModule):
         """Logits of the argmax architecture with the shared weights."""
         return self.supernet(x, edge_index, paths_of(self.argmax(), self.hparams.num_classes))
 
-    def _clip_and_step(self, loss: Tensor, optimizer) -> None:
+    def _step(self, loss: Tensor, optimizer) -> None:
         optimizer.zero_grad()
         self.manual_backward(loss)
         if self.hparams.gradient_clip_val is not None:
@@ -119,11 +119,12 @@ class LPGNASSearch(pl.LightningModule):
 
     def training_step(self, batch: Data, batch_idx: int) -> None:
         weight_optimizer, controller_optimizer = self.optimizers()
-        # (1) weight step: no gates, so no gradient is even computed for the controllers
-        _, paths = self.supernet.path(self.sample(), gated=False)
-        logits = self.supernet(batch.x, batch.edge_index, paths)
-        loss = F.cross_entropy(logits[batch.train_mask], batch.y[batch.train_mask])
-        self._clip_and_step(loss, weight_optimizer)
+        # (1) weight step on an ungated path: the controllers are not even in the graph
+        with self.toggled_optimizer(weight_optimizer):
+            _, paths = self.supernet.path(self.sample(), gated=False)
+            logits = self.supernet(batch.x, batch.edge_index, paths)
+            loss = F.cross_entropy(logits[batch.train_mask], batch.y[batch.train_mask])
+            self._step(loss, weight_optimizer)
         train_acc = self.accuracy["train_acc"]
         train_acc(logits[batch.train_mask], batch.y[batch.train_mask])
         size = int(batch.train_mask.sum())
@@ -131,14 +132,16 @@ class LPGNASSearch(pl.LightningModule):
         self.log("train/acc", train_acc, batch_size=size)
         if self.current_epoch < self.hparams.warmup_epochs:
             return
-        # (2) controller step: the sampled path is gated so CE and cost reach both controllers
-        samples = self.sample()
-        _, paths = self.supernet.path(samples)
-        logits = self.supernet(batch.x, batch.edge_index, paths)
-        ce = F.cross_entropy(logits[batch.val_mask], batch.y[batch.val_mask])
-        num_edges = with_self_loops(batch.edge_index, batch.num_nodes).size(1)
-        cost = self.supernet.cost(samples, batch.num_nodes, num_edges, self.hparams.cost_target)
-        self._clip_and_step(ce + self.hparams.beta * cost, controller_optimizer)
+        # (2) controller step on a gated path: CE and cost reach both controllers; the weights are
+        # toggled off, so their gradients are not computed at all
+        with self.toggled_optimizer(controller_optimizer):
+            samples = self.sample()
+            _, paths = self.supernet.path(samples)
+            logits = self.supernet(batch.x, batch.edge_index, paths)
+            ce = F.cross_entropy(logits[batch.val_mask], batch.y[batch.val_mask])
+            num_edges = with_self_loops(batch.edge_index, batch.num_nodes).size(1)
+            cost = self.supernet.cost(samples, batch.num_nodes, num_edges, self.hparams.cost_target)
+            self._step(ce + self.hparams.beta * cost, controller_optimizer)
         bits = self.expected_bits()
         weight_bits = [bits[c] for c, kind in COMPONENTS.items() if kind == "weight"]
         activation_bits = [bits[c] for c, kind in COMPONENTS.items() if kind == "activation"]
