@@ -21,7 +21,7 @@ from torch_geometric.nn.resolver import aggregation_resolver
 
 from lpgnas_pl.attention import ATTENTIONS
 from lpgnas_pl.ops import ACTIVATIONS, AGGREGATIONS
-from lpgnas_pl.quant.quantizers import get_quantizer
+from lpgnas_pl.quant.quantizers import Quantizer, get_quantizer
 
 
 @dataclass
@@ -45,9 +45,13 @@ class BlockPath:
         gate = self.gates.get(decision)
         return x if gate is None else x * gate
 
+    def quantizer(self, component: str) -> Quantizer:
+        """The quantiser of the component's option (float32 when unset)."""
+        return get_quantizer(self.quant.get(component, "float32"))
+
     def quantize(self, component: str, x: Tensor) -> Tensor:
-        """``x`` through the component's quantiser (float32 when unset), then its gate."""
-        return self.gated(component, get_quantizer(self.quant.get(component, "float32"))(x))
+        """``x`` through the component's quantiser, then its gate."""
+        return self.gated(component, self.quantizer(component)(x))
 
 
 class GNNBlock(MessagePassing):
@@ -88,8 +92,12 @@ class GNNBlock(MessagePassing):
         num_nodes, width, heads, hidden = x.size(0), x.size(1), path.heads, path.hidden
         weight = self.weight.view(self.heads, self.hidden, -1)[:heads, :hidden, :width].reshape(heads * hidden, width)
         bias = self.bias.view(self.heads, self.hidden)[:heads, :hidden].reshape(-1)
-        weight, bias = path.quantize("linear.weight", weight), path.quantize("linear.weight", bias)
-        h = path.quantize("linear.output", F.linear(path.quantize("linear.input", x), weight, bias))
+        # The linear map is linear in its input and in (W, b), so the gates of linear.input and
+        # linear.weight act on its output: the same value and gradient as gating x and (W, b),
+        # without the input- and weight-gradient matmuls that a gate on them would need.
+        h = F.linear(path.quantizer("linear.input")(x), path.quantizer("linear.weight")(weight))
+        h = path.gated("linear.input", h) + path.quantizer("linear.weight")(bias)
+        h = path.quantize("linear.output", path.gated("linear.weight", h))
         h = path.gated("heads", path.gated("hidden", h.view(num_nodes, heads, hidden)))
         alpha = self.attentions[path.attention](h, edge_index, num_nodes, partial(path.quantize, "attention.weight"))
         alpha = path.gated("attention", path.quantize("attention.output", alpha))

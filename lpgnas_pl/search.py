@@ -3,13 +3,15 @@
 Per training step, with manual optimisation: (1) a weight step on a sampled path, cross-entropy
 on the training nodes, stepping only the weight optimiser; (2) from ``warmup_epochs`` on, a
 controller step on a freshly sampled path, cross-entropy on the validation nodes plus
-``beta * cost / cost_ref`` of the sampled path, stepping only the controller optimiser. Each
+``beta * cost / cost_ref`` of the sampled path, stepping only the controller optimiser (the
+forward pass runs without dropout, as a validation pass does). Each
 validation epoch evaluates the controllers' current argmax architecture with the shared weights.
 Test nodes are never used.
 """
 from __future__ import annotations
 
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 import pytorch_lightning as pl
 import torch
@@ -26,6 +28,17 @@ from lpgnas_pl.network import paths_of, with_self_loops
 from lpgnas_pl.quant import COMPONENTS, buffer_size_bits, model_size_bits
 from lpgnas_pl.search_space import SearchSpace
 from lpgnas_pl.supernet import CostTarget, Supernet
+
+
+@contextmanager
+def evaluating(module: nn.Module) -> Iterator[None]:
+    """``module`` in eval mode (no dropout) for the block, then back in its previous mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
 
 
 def default_weight_optimizer(params) -> torch.optim.Optimizer:
@@ -133,8 +146,9 @@ class LPGNASSearch(pl.LightningModule):
         if self.current_epoch < self.hparams.warmup_epochs:
             return
         # (2) controller step on a gated path: CE and cost reach both controllers; the weights are
-        # toggled off, so their gradients are not computed at all
-        with self.toggled_optimizer(controller_optimizer):
+        # toggled off, so their gradients are not computed at all. Like a validation epoch it runs
+        # without dropout: it scores the sampled architecture, it does not train it.
+        with self.toggled_optimizer(controller_optimizer), evaluating(self.supernet):
             samples = self.sample()
             _, paths = self.supernet.path(samples)
             logits = self.supernet(batch.x, batch.edge_index, paths)
