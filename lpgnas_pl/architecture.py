@@ -113,10 +113,14 @@ class Architecture:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
-    def from_yaml(cls, source: Union[str, Path]) -> "Architecture":
-        """Reads a YAML file path or a YAML string."""
-        text = Path(source).read_text() if Path(str(source)).is_file() else str(source)
+    def from_yaml(cls, text: str) -> "Architecture":
+        """Parses YAML text (see ``load`` for a file)."""
         return cls.from_dict(yaml.safe_load(text))
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "Architecture":
+        """Reads a YAML (or JSON) file."""
+        return cls.from_yaml(Path(path).read_text())
 
 
 def _known_keys(layer: dict[str, Any], index: int) -> dict[str, Any]:

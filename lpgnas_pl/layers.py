@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +21,7 @@ from torch_geometric.nn.resolver import aggregation_resolver
 
 from lpgnas_pl.attention import ATTENTIONS
 from lpgnas_pl.ops import ACTIVATIONS, AGGREGATIONS
+from lpgnas_pl.quant.cost import FLOAT32_BITS
 from lpgnas_pl.quant.quantizers import Quantizer, get_quantizer
 
 
@@ -29,8 +30,11 @@ class BlockPath:
     """What one forward pass of a block runs: one candidate per decision.
 
     ``gates`` maps a decision (``attention``, ``heads``, ``linear.weight``, ...) to the sampled
-    one-hot entry of its candidate: value 1, but a straight-through path for the controllers'
-    gradient. A fixed network has no gates.
+    one-hot entry of its candidate: exactly 1 in value, but a straight-through path for the
+    controllers' gradient. Architecture decisions scale their candidate's output by the gate.
+    Quantisation decisions gate their quantisation error instead, ``Q(x) + (g - 1)(Q(x) - x)``:
+    the value is Q(x), and d loss / d g = <grad, Q(x) - x> says how much that option's rounding
+    hurts, which is what the controller must learn. A fixed network has no gates.
     """
 
     attention: str
@@ -49,9 +53,16 @@ class BlockPath:
         """The quantiser of the component's option (float32 when unset)."""
         return get_quantizer(self.quant.get(component, "float32"))
 
+    def error_gated(self, component: str, quantised: Tensor, unquantised: Callable[[], Tensor]) -> Tensor:
+        """``quantised`` with the component's gate on its error against ``unquantised()``."""
+        gate = self.gates.get(component)
+        if gate is None or self.quantizer(component).bits >= FLOAT32_BITS:  # float32: no error
+            return quantised
+        return quantised + (gate - 1) * (quantised - unquantised())
+
     def quantize(self, component: str, x: Tensor) -> Tensor:
-        """``x`` through the component's quantiser, then its gate."""
-        return self.gated(component, self.quantizer(component)(x))
+        """``x`` through the component's quantiser, its error gated."""
+        return self.error_gated(component, self.quantizer(component)(x), lambda: x)
 
 
 class GNNBlock(MessagePassing):
@@ -92,12 +103,15 @@ class GNNBlock(MessagePassing):
         num_nodes, width, heads, hidden = x.size(0), x.size(1), path.heads, path.hidden
         weight = self.weight.view(self.heads, self.hidden, -1)[:heads, :hidden, :width].reshape(heads * hidden, width)
         bias = self.bias.view(self.heads, self.hidden)[:heads, :hidden].reshape(-1)
-        # The linear map is linear in its input and in (W, b), so the gates of linear.input and
-        # linear.weight act on its output: the same value and gradient as gating x and (W, b),
-        # without the input- and weight-gradient matmuls that a gate on them would need.
-        h = F.linear(path.quantizer("linear.input")(x), path.quantizer("linear.weight")(weight))
-        h = path.gated("linear.input", h) + path.quantizer("linear.weight")(bias)
-        h = path.quantize("linear.output", path.gated("linear.weight", h))
+        # The linear map is bilinear in (x, W), so the error gates of linear.input and
+        # linear.weight act on its output: Q(x) Q(W)^T minus x Q(W)^T (or Q(x) W^T) is the error
+        # the gate scales, with no input- or weight-gradient matmul needed for the gate.
+        x_q, weight_q = path.quantizer("linear.input")(x), path.quantizer("linear.weight")(weight)
+        h = F.linear(x_q, weight_q)
+        h = path.error_gated("linear.input", h, lambda: F.linear(x, weight_q))
+        h = path.error_gated("linear.weight", h, lambda: F.linear(x_q, weight))
+        h = h + path.quantize("linear.weight", bias)
+        h = path.quantize("linear.output", h)
         h = path.gated("heads", path.gated("hidden", h.view(num_nodes, heads, hidden)))
         alpha = self.attentions[path.attention](h, edge_index, num_nodes, partial(path.quantize, "attention.weight"))
         alpha = path.gated("attention", path.quantize("attention.output", alpha))

@@ -110,8 +110,9 @@ class LPGNASSearch(pl.LightningModule):
 
     def expected_bits(self) -> dict[str, float]:
         """Expected bits of every quantised component under the controller, averaged over layers."""
-        values = {d.key: self.supernet._values[d.key] for d in self.quantisation_controller.decisions}
-        expected = self.quantisation_controller.expected(values)
+        values = {d.key: self.supernet.candidate_values[d.key] for d in self.quantisation_controller.decisions}
+        with torch.no_grad():
+            expected = self.quantisation_controller.expected(values)
         return {
             component: float(sum(expected[d.key] for d in self.quantisation_controller.decisions
                                  if d.name == component)) / self.space.num_layers

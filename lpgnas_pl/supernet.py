@@ -37,7 +37,8 @@ class Supernet(BlockStack):
         ]
         super().__init__(blocks, dropout)
         self.decisions = space.architecture_decisions() + space.quantisation_decisions()
-        self._values = {d.key: self._candidate_values(d.name, d.candidates) for d in self.decisions}
+        # what the cost model needs of every candidate (vectors, heads, hidden or bits), per decision
+        self.candidate_values = {d.key: self._candidate_values(d.name, d.candidates) for d in self.decisions}
 
     @staticmethod
     def _candidate_values(name: str, candidates: tuple) -> Tensor:
@@ -65,7 +66,7 @@ class Supernet(BlockStack):
 
     def values(self, samples: dict[str, Tensor]) -> dict[str, Tensor]:
         """Each decision's sampled value (heads, hidden, vectors, bits) as a straight-through scalar."""
-        return {key: one_hot @ self._values[key].to(one_hot) for key, one_hot in samples.items()}
+        return {key: one_hot @ self.candidate_values[key].to(one_hot) for key, one_hot in samples.items()}
 
     def cost(self, samples: dict[str, Tensor], num_nodes: int, num_edges: int, target: CostTarget) -> Tensor:
         """Cost of the sampled path over the float32 cost of the largest candidate network."""
