@@ -8,10 +8,10 @@ vectors pass through the block's ``attention.weight`` quantiser before use.
 """
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
 from typing import Callable, Optional
 
+import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn.inits import glorot
 from torch_geometric.utils import degree, softmax

@@ -10,8 +10,7 @@ from torch_geometric.data import Data
 from torchmetrics.classification import MulticlassAccuracy
 
 from lpgnas_pl.architecture import Architecture
-from lpgnas_pl.network import GNN, with_self_loops
-from lpgnas_pl.quant import buffer_size_bits, model_size_bits
+from lpgnas_pl.network import GNN, size_metrics
 
 STAGES = ("train", "val", "test")
 
@@ -43,7 +42,6 @@ class FixedGNN(pl.LightningModule):
         self.architecture = architecture
         self.optimizer = optimizer
         self.net = GNN(architecture, num_features, num_classes, dropout, attention_dropout)
-        self.model_size = model_size_bits(architecture, num_features, num_classes)
         self.accuracy = nn.ModuleDict(
             {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro") for stage in STAGES}
         )
@@ -62,16 +60,9 @@ class FixedGNN(pl.LightningModule):
         self.log(f"{stage}/loss", loss, batch_size=size, sync_dist=True)
         self.log(f"{stage}/acc", accuracy, batch_size=size, prog_bar=stage != "train")
         if stage != "train":
-            self.log_dict({f"{stage}/{name}": value for name, value in self.sizes(batch).items()}, batch_size=size)
+            sizes = size_metrics(self.architecture, self.hparams.num_features, self.hparams.num_classes, batch)
+            self.log_dict({f"{stage}/{name}": value for name, value in sizes.items()}, batch_size=size)
         return loss
-
-    def sizes(self, graph: Data) -> dict[str, float]:
-        """Model and buffer size (KiB) of this network on ``graph``, and their ratios to float32."""
-        hp = self.hparams
-        num_edges = with_self_loops(graph.edge_index, graph.num_nodes).size(1)
-        buffer = buffer_size_bits(self.architecture, hp.num_features, hp.num_classes, graph.num_nodes, num_edges)
-        return {"model_kib": self.model_size.kib, "model_ratio": self.model_size.ratio,
-                "buffer_kib": buffer.kib, "buffer_ratio": buffer.ratio}
 
     def training_step(self, batch: Data, batch_idx: int) -> Tensor:
         return self._step(batch, "train")

@@ -5,10 +5,12 @@ from typing import Optional
 
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch_geometric.data import Data
 from torch_geometric.utils import add_self_loops, remove_self_loops
 
 from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.layers import BlockPath, GNNBlock
+from lpgnas_pl.quant import buffer_size_bits, model_size_bits
 
 
 def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
@@ -16,6 +18,14 @@ def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
     edge_index, _ = remove_self_loops(edge_index)
     edge_index, _ = add_self_loops(edge_index, num_nodes=num_nodes)
     return edge_index
+
+
+def size_metrics(architecture: Architecture, num_features: int, num_classes: int, graph: Data) -> dict[str, float]:
+    """Model and buffer size (KiB) of ``architecture`` on ``graph``, and their ratios to float32."""
+    num_edges = with_self_loops(graph.edge_index, graph.num_nodes).size(1)
+    model = model_size_bits(architecture, num_features, num_classes)
+    buffer = buffer_size_bits(architecture, num_features, num_classes, graph.num_nodes, num_edges)
+    return {"model_kib": model.kib, "model_ratio": model.ratio, "buffer_kib": buffer.kib, "buffer_ratio": buffer.ratio}
 
 
 def paths_of(architecture: Architecture, num_classes: int) -> list[BlockPath]:

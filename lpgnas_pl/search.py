@@ -24,8 +24,8 @@ from torchmetrics.classification import MulticlassAccuracy
 from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.controllers import Controller
 from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.network import paths_of, with_self_loops
-from lpgnas_pl.quant import COMPONENTS, buffer_size_bits, model_size_bits
+from lpgnas_pl.network import paths_of, size_metrics, with_self_loops
+from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.search_space import SearchSpace
 from lpgnas_pl.supernet import CostTarget, Supernet
 
@@ -173,14 +173,11 @@ class LPGNASSearch(pl.LightningModule):
         target = batch.y[batch.val_mask]
         val_acc = self.accuracy["val_acc"]
         val_acc(logits, target)
-        num_edges = with_self_loops(batch.edge_index, batch.num_nodes).size(1)
-        model = model_size_bits(architecture, hp.num_features, hp.num_classes)
-        buffer = buffer_size_bits(architecture, hp.num_features, hp.num_classes, batch.num_nodes, num_edges)
+        sizes = size_metrics(architecture, hp.num_features, hp.num_classes, batch)
         size = int(batch.val_mask.sum())
         self.log("val/acc", val_acc, batch_size=size, prog_bar=True)
-        self.log_dict({"val/loss": F.cross_entropy(logits, target), "val/model_kib": model.kib,
-                       "val/model_ratio": model.ratio, "val/buffer_kib": buffer.kib,
-                       "val/buffer_ratio": buffer.ratio}, batch_size=size, sync_dist=True)
+        self.log_dict({"val/loss": F.cross_entropy(logits, target), **{f"val/{k}": v for k, v in sizes.items()}},
+                      batch_size=size, sync_dist=True)
 
     def on_fit_end(self) -> None:
         if self.trainer.is_global_zero:

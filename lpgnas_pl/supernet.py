@@ -16,7 +16,14 @@ from torch import Tensor
 from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.layers import BlockPath, GNNBlock
 from lpgnas_pl.network import BlockStack, paths_of
-from lpgnas_pl.quant import COMPONENTS, FLOAT32_BITS, activation_counts, attention_vectors, parameter_counts, weighted_bits
+from lpgnas_pl.quant import (
+    COMPONENTS,
+    FLOAT32_BITS,
+    activation_counts,
+    attention_vectors,
+    parameter_counts,
+    weighted_bits,
+)
 from lpgnas_pl.quant.quantizers import get_quantizer
 from lpgnas_pl.search_space import SearchSpace
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from lpgnas_pl import Architecture, GNN
+from lpgnas_pl import GNN, Architecture
 from lpgnas_pl.layers import BlockPath, GNNBlock
 
 
