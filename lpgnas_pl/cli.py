@@ -9,6 +9,7 @@ from typing import Optional
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+from pytorch_lightning.utilities.model_helpers import is_overridden
 
 from lpgnas_pl.data import GraphDataModule
 from lpgnas_pl.errors import find_user_error
@@ -39,14 +40,15 @@ class LPGNASCLI(LightningCLI):
         })
 
     def after_fit(self) -> None:
-        """Says where the run landed and how to test its best checkpoint."""
+        """Says where the run landed and, for a model that can be tested, how to test it."""
         trainer = self.trainer
         best = trainer.checkpoint_callback
         if not trainer.is_global_zero or best is None or not best.best_model_path:
             return
-        config = os.path.join(trainer.log_dir or ".", "config.yaml")
-        print(f"\nbest {best.monitor} {float(best.best_model_score):.4f}: {best.best_model_path}\n"
-              f"test it: lpgnas test --config {config} --ckpt_path {best.best_model_path}")
+        print(f"\nbest {best.monitor} {float(best.best_model_score):.4f}: {best.best_model_path}")
+        if is_overridden("test_step", self.model):  # a search never sees the test nodes
+            config = os.path.join(trainer.log_dir or ".", "config.yaml")
+            print(f"test it: lpgnas test --config {config} --ckpt_path {best.best_model_path}")
 
 
 def build_cli(args: Optional[list[str]] = None, run: bool = True) -> LPGNASCLI:

@@ -56,8 +56,9 @@ def test_print_config_shows_model_data_and_linked_shapes_are_hidden(capsys, monk
 
 
 @pytest.mark.slow
-def test_fit_then_test_on_best_checkpoint(tiny_config, tmp_path):
+def test_fit_then_test_on_best_checkpoint(tiny_config, tmp_path, capsys):
     cli = build_cli(["fit", "--config", str(tiny_config)])
+    assert "test it: lpgnas test --config runs/tiny/version_0/config.yaml --ckpt_path" in capsys.readouterr().out
     run = tmp_path / "runs" / "tiny" / "version_0"
     assert {p.name for p in run.iterdir()} >= {"config.yaml", "metrics.csv", "checkpoints"}
     assert {p.name for p in (run / "checkpoints").iterdir()} == {"best.ckpt", "last.ckpt"}
@@ -136,5 +137,7 @@ def test_five_epoch_search_through_the_cli(tmp_path, monkeypatch, capsys):
     assert len(val) == 5 and all(float(r["val/model_kib"]) > 0 and float(r["val/buffer_kib"]) > 0 for r in val)
     controller_epochs = {r["epoch"] for r in rows if r.get("search/cost")}
     assert controller_epochs == {"2", "3", "4"}  # controllers learn after the 2 warm-up epochs
-    assert "argmax architecture after 5 epochs:" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "argmax architecture after 5 epochs:" in printed
+    assert "test it:" not in printed  # a search never sees the test nodes
     assert cli.model.argmax().layers[0].heads in (1, 2)
