@@ -46,4 +46,4 @@ class Controller(nn.Module):
 
     def expected(self, values: dict[str, Tensor]) -> dict[str, Tensor]:
         """Expected value per decision under the softmax, given each decision's candidate values."""
-        return {key: self.logits[key].softmax(-1) @ value for key, value in values.items()}
+        return {key: self.logits[key].softmax(-1) @ value.to(self.logits[key]) for key, value in values.items()}
