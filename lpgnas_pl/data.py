@@ -23,6 +23,7 @@ from torch_geometric.transforms import RandomNodeSplit
 from torch_geometric.utils import stochastic_blockmodel_graph, to_undirected
 
 from lpgnas_pl.errors import LPGNASError
+from lpgnas_pl.ops import identity
 from lpgnas_pl.registry import Registry
 
 Split = Literal["public", "full", "random"]
@@ -149,10 +150,6 @@ class SyntheticGraph(InMemoryDataset):
         self.data, self.slices = self.collate([Data(x=x, edge_index=edge_index, y=y)])
 
 
-def _identity(batch: Data) -> Data:
-    return batch
-
-
 class GraphDataModule(pl.LightningDataModule):
     """A node-classification graph with train/val/test masks, served full batch.
 
@@ -210,7 +207,7 @@ class GraphDataModule(pl.LightningDataModule):
         return {s: int(self.data[f"{s}_mask"].sum()) for s in ("train", "val", "test")}
 
     def _loader(self) -> DataLoader:
-        return DataLoader([self.data], batch_size=None, collate_fn=_identity)
+        return DataLoader([self.data], batch_size=None, collate_fn=identity)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader()

@@ -20,8 +20,7 @@ from torch_geometric.nn.inits import glorot, zeros
 from torch_geometric.nn.resolver import aggregation_resolver
 
 from lpgnas_pl.attention import ATTENTIONS
-from lpgnas_pl.ops import ACTIVATIONS, AGGREGATIONS
-from lpgnas_pl.quant.cost import FLOAT32_BITS
+from lpgnas_pl.ops import ACTIVATIONS, AGGREGATIONS, identity
 from lpgnas_pl.quant.quantizers import Quantizer, get_quantizer
 
 
@@ -56,7 +55,7 @@ class BlockPath:
     def error_gated(self, component: str, quantised: Tensor, unquantised: Callable[[], Tensor]) -> Tensor:
         """``quantised`` with the component's gate on its error against ``unquantised()``."""
         gate = self.gates.get(component)
-        if gate is None or self.quantizer(component).bits >= FLOAT32_BITS:  # float32: no error
+        if gate is None or self.quantizer(component).function is identity:  # float32: no error
             return quantised
         return quantised + (gate - 1) * (quantised - unquantised())
 

@@ -57,7 +57,7 @@ class LPGNASSearch(pl.LightningModule):
         beta: weight of the normalised cost in the controller loss (0: accuracy only).
         cost_target: ``model`` size, ``buffer`` size, or ``both`` (the mean of the two ratios).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
-        temperature: Gumbel-softmax tau; the temperature-annealing callback changes it.
+        temperature: Gumbel-softmax tau (constant for now; an annealing callback is planned).
         gradient_clip_val: max gradient norm of each step (None: no clipping).
     """
 
@@ -178,6 +178,14 @@ class LPGNASSearch(pl.LightningModule):
         self.log("val/acc", val_acc, batch_size=size, prog_bar=True)
         self.log_dict({"val/loss": F.cross_entropy(logits, target), **{f"val/{k}": v for k, v in sizes.items()}},
                       batch_size=size, sync_dist=True)
+
+    def test_step(self, batch: Data, batch_idx: int) -> None:
+        raise LPGNASError("a search has no test: it never sees the test nodes; allowed: retrain the derived "
+                          "architecture with lpgnas_pl.FixedGNN (printed at the end of the search) and test that")
+
+    def predict_step(self, batch: Data, batch_idx: int) -> Tensor:
+        """Predicted class of every node by the argmax architecture with the shared weights."""
+        return self(batch.x, batch.edge_index).argmax(dim=-1)
 
     def on_fit_end(self) -> None:
         if self.trainer.is_global_zero:

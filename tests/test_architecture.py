@@ -17,7 +17,11 @@ def test_dict_and_yaml_round_trip(tmp_path):
     path = tmp_path / "arch.yaml"
     path.write_text(arch.to_yaml())
     assert Architecture.load(path) == arch
-    assert Architecture.from_yaml(arch.to_yaml() * 1) == arch  # long YAML text is never taken for a path
+    all_components = ("linear.weight", "linear.input", "linear.output", "attention.weight", "attention.output",
+                      "aggregate.output")
+    quantised = Architecture(layers=GAT["layers"], quant={c: "fix4.12" for c in all_components})
+    assert len(quantised.to_yaml()) > 255  # longer than a file name may be: never taken for a path
+    assert Architecture.from_yaml(quantised.to_yaml()) == quantised
 
 
 @pytest.mark.parametrize("layer, message", [

@@ -141,3 +141,14 @@ def test_five_epoch_search_through_the_cli(tmp_path, monkeypatch, capsys):
     assert "argmax architecture after 5 epochs:" in printed
     assert "test it:" not in printed  # a search never sees the test nodes
     assert cli.model.argmax().layers[0].heads in (1, 2)
+
+    run = tmp_path / "runs" / "search" / "version_0"
+    args = ["--config", str(run / "config.yaml"), "--ckpt_path", str(run / "checkpoints" / "last.ckpt")]
+    predict = build_cli(["predict", *args])
+    predictions = predict.trainer.predict_loop.predictions
+    assert predictions[0].shape == (60,) and int(predictions[0].max()) < 3
+    with pytest.raises(SystemExit) as exit_:
+        main(["test", *args])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(
+        "lpgnas: error: a search has no test: it never sees the test nodes; allowed: retrain")

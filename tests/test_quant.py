@@ -84,8 +84,21 @@ def test_quantised_network_uses_the_grid():
     block.register_forward_hook(lambda mod, args, out: captured.setdefault("out", out))
     net(torch.randn(10, 5), torch.randint(0, 10, (2, 30)))
     assert torch.equal(captured["out"] * 16, torch.round(captured["out"] * 16))  # relu of a multiple of 1/16
-    effective = get_quantizer(net.paths[0].quant["linear.weight"])(block.weight)
-    assert torch.equal(effective * 4, torch.round(effective * 4))
+    # the fix2.2 weights are what the block multiplies with: the same output from a float32 block
+    # whose weights were rounded by hand (and an unquantised aggregate rounded by hand)
+    reference = GNN(Architecture(layers=GCN), 5, 3).eval()
+    reference.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        reference.blocks[0].weight.copy_(torch.clamp(torch.round(block.weight * 4) / 4, -2.0, 1.75))
+    captured_ref = {}
+    reference.blocks[0].register_forward_hook(lambda mod, args, out: captured_ref.setdefault("out", out))
+    torch.manual_seed(1)
+    x, edge_index = torch.randn(10, 5), torch.randint(0, 10, (2, 30))
+    captured.clear()
+    net(x, edge_index)
+    reference(x, edge_index)
+    assert not torch.equal(captured["out"], captured_ref["out"])  # the reference misses the fix4.4 aggregate
+    assert torch.equal(captured["out"], torch.clamp(torch.round(captured_ref["out"] * 16) / 16, 0, 7.9375))
 
 
 def test_gcn_cora_model_size_by_hand():

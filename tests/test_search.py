@@ -171,3 +171,28 @@ def test_space_decisions_and_architecture():
     arch = space.architecture(choice)
     assert arch.layers[0].attention == "const" and arch.layers[0].hidden == 8 and arch.layers[0].activation == "elu"
     assert arch.layers[2].quant["linear.weight"] == "float32" and arch.layers[2].hidden is None
+
+
+@pytest.mark.parametrize("option", ["fix2.2", "fix16.16", "binary"])
+def test_quantisation_gate_scales_the_rounding_error(option):
+    from lpgnas_pl.layers import BlockPath
+    from lpgnas_pl.quant import get_quantizer
+
+    x = torch.tensor([0.3, -1.7, 0.0123456, 2.9])
+    gate = torch.tensor(1.0, requires_grad=True)
+    path = BlockPath("gcn", "sum", "relu", 1, 1, quant={"linear.output": option}, gates={"linear.output": gate})
+    out = path.quantize("linear.output", x)
+    quantised = get_quantizer(option)(x)
+    assert torch.equal(out, quantised)  # the value is exactly Q(x)
+    out.sum().backward()
+    assert gate.grad == pytest.approx(float((quantised - x).sum()))  # d out / d gate = Q(x) - x
+    assert gate.grad != 0
+
+
+def test_float32_has_no_rounding_error_to_gate():
+    from lpgnas_pl.layers import BlockPath
+
+    gate = torch.tensor(1.0, requires_grad=True)
+    path = BlockPath("gcn", "sum", "relu", 1, 1, quant={}, gates={"linear.output": gate})
+    x = torch.randn(5)
+    assert path.quantize("linear.output", x) is x
