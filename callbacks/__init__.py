@@ -1,1 +1,5 @@
-"""Lightning callbacks of lpgnas-pl (temperature annealing, Pareto logging, derivation)."""
+"""Lightning callbacks of lpgnas-pl: temperature annealing and architecture derivation."""
+from callbacks.derivation import ArchitectureDerivation
+from callbacks.temperature import TemperatureAnnealing
+
+__all__ = ["ArchitectureDerivation", "TemperatureAnnealing"]

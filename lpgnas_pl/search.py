@@ -57,7 +57,7 @@ class LPGNASSearch(pl.LightningModule):
         beta: weight of the normalised cost in the controller loss (0: accuracy only).
         cost_target: ``model`` size, ``buffer`` size, or ``both`` (the mean of the two ratios).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
-        temperature: Gumbel-softmax tau (constant for now; an annealing callback is planned).
+        temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
         gradient_clip_val: max gradient norm of each step (None: no clipping).
     """
 
