@@ -6,7 +6,7 @@ import pytest
 import pytorch_lightning as pl
 import yaml
 
-from callbacks import ArchitectureDerivation, TemperatureAnnealing
+from callbacks import TemperatureAnnealing
 from callbacks.temperature import anneal
 from lpgnas_pl import Architecture, GraphDataModule, LPGNASSearch, SearchSpace, SyntheticGraph
 from lpgnas_pl.cli import build_cli, main
