@@ -56,7 +56,7 @@ class ArchitectureDerivation(pl.Callback):
     def derived_config(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, Any]:
         run_config = Path(trainer.log_dir or ".") / "config.yaml"
         config = yaml.safe_load(run_config.read_text()) if run_config.is_file() else {}
-        data = config.get("data") or {k: v for k, v in trainer.datamodule.hparams.items()}
+        data = config.get("data") or dict(trainer.datamodule.hparams)
         trainer_config = {k: v for k, v in (config.get("trainer") or {}).items() if k not in ("callbacks", "max_steps")}
         logger = trainer_config.get("logger")
         if isinstance(logger, dict) and "name" in logger.get("init_args", {}):

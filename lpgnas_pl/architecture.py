@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional, Sequence, Union
 
 import yaml
 
@@ -68,13 +68,7 @@ class Architecture:
 
     def dims(self, num_features: int, num_classes: int) -> list[tuple[int, int, int]]:
         """(input width, heads, hidden) of every block; the last block's hidden is num_classes."""
-        dims, in_channels = [], num_features
-        for i, layer in enumerate(self.layers):
-            last = i == self.num_layers - 1
-            hidden = num_classes if last else layer.hidden
-            dims.append((in_channels, layer.heads, hidden))
-            in_channels = hidden if last else layer.heads * hidden
-        return dims
+        return block_dims(num_features, num_classes, [(layer.heads, layer.hidden) for layer in self.layers])
 
     def validate(self) -> None:
         if not self.layers:
@@ -121,6 +115,17 @@ class Architecture:
     def load(cls, path: Union[str, Path]) -> "Architecture":
         """Reads a YAML (or JSON) file."""
         return cls.from_yaml(Path(path).read_text())
+
+
+def block_dims(num_features: int, num_classes: int, heads_hidden: Sequence[tuple[Any, Any]]) -> list[tuple]:
+    """(input width, heads, hidden) per block from each block's (heads, hidden): hidden blocks
+    concatenate their heads, the last block outputs num_classes. Works on ints and on tensors."""
+    dims, width = [], num_features
+    for i, (heads, hidden) in enumerate(heads_hidden):
+        hidden = num_classes if i == len(heads_hidden) - 1 else hidden
+        dims.append((width, heads, hidden))
+        width = heads * hidden
+    return dims
 
 
 def _known_keys(layer: dict[str, Any], index: int) -> dict[str, Any]:

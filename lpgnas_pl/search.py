@@ -135,7 +135,9 @@ class LPGNASSearch(pl.LightningModule):
         weight_optimizer, controller_optimizer = self.optimizers()
         # (1) weight step on an ungated path: the controllers are not even in the graph
         with self.toggled_optimizer(weight_optimizer):
-            _, paths = self.supernet.path(self.sample(), gated=False)
+            with torch.no_grad():  # ungated: the sample's gradient would go nowhere
+                samples = self.sample()
+            _, paths = self.supernet.path(samples, gated=False)
             logits = self.supernet(batch.x, batch.edge_index, paths)
             loss = F.cross_entropy(logits[batch.train_mask], batch.y[batch.train_mask])
             self._step(loss, weight_optimizer)

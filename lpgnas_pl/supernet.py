@@ -13,7 +13,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from lpgnas_pl.architecture import Architecture
+from lpgnas_pl.architecture import Architecture, block_dims
 from lpgnas_pl.layers import BlockPath, GNNBlock
 from lpgnas_pl.network import BlockStack, paths_of
 from lpgnas_pl.quant import (
@@ -77,12 +77,12 @@ class Supernet(BlockStack):
 
     def cost(self, samples: dict[str, Tensor], num_nodes: int, num_edges: int, target: CostTarget) -> Tensor:
         """Cost of the sampled path over the float32 cost of the largest candidate network."""
-        value = self.values(samples)
-        dims, vectors, bits = self._shapes(value), [], {}
-        for i in range(self.space.num_layers):
-            vectors.append(value[f"layer{i}_attention"])
-            for component in COMPONENTS:
-                bits[(i, component)] = value[f"layer{i}_{component.replace('.', '_')}"]
+        sampled = self.values(samples)
+        value = {(d.layer, d.name): sampled[d.key] for d in self.decisions}
+        layers = range(self.space.num_layers)
+        dims = self._dims({i: (value[(i, "heads")], value.get((i, "hidden"))) for i in layers})
+        vectors = [value[(i, "attention")] for i in layers]
+        bits = {(i, component): value[(i, component)] for i in layers for component in COMPONENTS}
         model = weighted_bits(parameter_counts(dims, vectors), bits)
         buffer = weighted_bits(activation_counts(dims, num_nodes, num_edges), bits)
         model_ref, buffer_ref = self.reference_bits(num_nodes, num_edges)
@@ -91,21 +91,12 @@ class Supernet(BlockStack):
 
     def reference_bits(self, num_nodes: int, num_edges: int) -> tuple[float, float]:
         """Float32 model and buffer bits of the largest candidate network (DESIGN 2.3's cost_ref)."""
-        heads, hidden = max(self.space.heads), max(self.space.hidden)
-        largest = {f"layer{i}_{name}": value for i in range(self.space.num_layers)
-                   for name, value in (("heads", heads), ("hidden", hidden))}
-        dims = self._shapes(largest)
+        layers = range(self.space.num_layers)
+        dims = self._dims({i: (max(self.space.heads), max(self.space.hidden)) for i in layers})
         vectors = [max(attention_vectors(a) for a in self.space.attention)] * self.space.num_layers
         model = FLOAT32_BITS * sum(parameter_counts(dims, vectors).values())
         buffer = FLOAT32_BITS * sum(activation_counts(dims, num_nodes, num_edges).values())
         return float(model), float(buffer)
 
-    def _shapes(self, value: dict) -> list[tuple]:
-        """(input width, heads, hidden) per block from per-decision values; hidden blocks concatenate."""
-        dims, width, last = [], self.num_features, self.space.num_layers - 1
-        for i in range(self.space.num_layers):
-            heads = value[f"layer{i}_heads"]
-            hidden = self.num_classes if i == last else value[f"layer{i}_hidden"]
-            dims.append((width, heads, hidden))
-            width = heads * hidden
-        return dims
+    def _dims(self, heads_hidden: dict[int, tuple]) -> list[tuple]:
+        return block_dims(self.num_features, self.num_classes, [heads_hidden[i] for i in sorted(heads_hidden)])
