@@ -1,5 +1,6 @@
-"""Lightning callbacks of lpgnas-pl: temperature annealing and architecture derivation."""
+"""Lightning callbacks of lpgnas-pl: temperature annealing, Pareto logging, architecture derivation."""
 from callbacks.derivation import ArchitectureDerivation
+from callbacks.pareto import ParetoFront
 from callbacks.temperature import TemperatureAnnealing
 
-__all__ = ["ArchitectureDerivation", "TemperatureAnnealing"]
+__all__ = ["ArchitectureDerivation", "ParetoFront", "TemperatureAnnealing"]

@@ -30,14 +30,15 @@ class TemperatureAnnealing(pl.Callback):
     def __init__(self, tau_start: float = 1.0, tau_end: float = 0.1,
                  schedule: Literal["exponential", "linear", "cosine"] = "exponential",
                  interval: Literal["epoch", "step"] = "epoch") -> None:
-        if tau_start <= 0 or tau_end <= 0:
-            raise LPGNASError(f"tau_start {tau_start} / tau_end {tau_end}: not allowed; allowed: both > 0")
+        for name, tau in (("tau_start", tau_start), ("tau_end", tau_end)):
+            if tau <= 0:
+                raise LPGNASError(f"{name}: {tau} is not allowed; allowed: a number > 0")
         if tau_end > tau_start:
-            raise LPGNASError(f"tau_end {tau_end} > tau_start {tau_start}: not allowed; allowed: tau_end <= tau_start")
+            raise LPGNASError(f"tau_end: {tau_end} is not allowed; allowed: a number <= tau_start ({tau_start})")
         if schedule not in SCHEDULES:
-            raise LPGNASError(f"schedule {schedule!r} is not allowed; allowed: {', '.join(SCHEDULES)}")
+            raise LPGNASError(f"schedule: {schedule!r} is not allowed; allowed: {', '.join(SCHEDULES)}")
         if interval not in ("epoch", "step"):
-            raise LPGNASError(f"interval {interval!r} is not allowed; allowed: epoch, step")
+            raise LPGNASError(f"interval: {interval!r} is not allowed; allowed: epoch, step")
         self.tau_start, self.tau_end, self.schedule, self.interval = tau_start, tau_end, schedule, interval
         self.batches_seen = 0
 

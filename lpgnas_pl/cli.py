@@ -4,14 +4,18 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from typing import Optional
+from argparse import ArgumentError
+from typing import Any, Optional
 
 import pytorch_lightning as pl
+from jsonargparse import ArgumentParser
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
+from lpgnas_pl.checkpoints import check_ckpt_path
 from lpgnas_pl.data import GraphDataModule
-from lpgnas_pl.errors import find_user_error
+from lpgnas_pl.derivation import derive
+from lpgnas_pl.errors import find_user_error, parse_error_line
 from lpgnas_pl.module import FixedGNN
 
 TRAINER_DEFAULTS = {
@@ -20,12 +24,32 @@ TRAINER_DEFAULTS = {
 }
 
 
+def latest_checkpoint() -> ModelCheckpoint:
+    """``checkpoints/last.ckpt``, rewritten after every epoch: what ``--ckpt_path`` resumes from.
+    (Lightning's own ``save_last`` only rewrites it when the best checkpoint improves.)"""
+    return ModelCheckpoint(filename="last", monitor=None, save_top_k=1, enable_version_counter=False)
+
+
 class LPGNASCLI(LightningCLI):
     """Links data shapes into the model and adds a best-validation-accuracy checkpoint.
 
     Each run logs into its own ``runs/<name>/version_N`` directory (CSV logger by default), where
-    the config, metrics and checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) land.
+    the config, metrics and checkpoints (``checkpoints/best.ckpt``, and ``last.ckpt`` from the
+    latest epoch) land.
+    Its parsers raise their errors (``exit_on_error=False``; ``main`` prints them on one line)
+    instead of printing the usage.
     """
+
+    def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
+        kwargs.setdefault("exit_on_error", False)
+        return super().init_parser(**kwargs)
+
+    def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
+        """Lightning's parse, then refuses a ``--ckpt_path`` saved by another model class than the
+        config's (Lightning itself would silently switch to the checkpoint's class)."""
+        super().parse_arguments(parser, args)
+        config = self.config[self.config.subcommand]
+        check_ckpt_path(config.get("ckpt_path"), config.model.class_path)
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.link_arguments("data.num_features", "model.init_args.num_features", apply_on="instantiate")
@@ -35,9 +59,13 @@ class LPGNASCLI(LightningCLI):
             "checkpoint.monitor": "val/acc",
             "checkpoint.mode": "max",
             "checkpoint.filename": "best",
-            "checkpoint.save_last": True,
             "checkpoint.auto_insert_metric_name": False,
         })
+
+    def _add_subcommands(self, parser: LightningArgumentParser, **kwargs) -> None:
+        """Lightning's fit/validate/test/predict, and ``derive`` in the help (``main`` runs it)."""
+        super()._add_subcommands(parser, **kwargs)
+        parser._subcommands_action.add_subcommand("derive", derive_parser(), help=DERIVE_HELP)
 
     def after_fit(self) -> None:
         """Says where the run landed and, for a model that can be tested, how to test it."""
@@ -51,6 +79,22 @@ class LPGNASCLI(LightningCLI):
             print(f"test it: lpgnas test --config {config} --ckpt_path {best.best_model_path}")
 
 
+DERIVE_HELP = "Writes derived.yaml and arch.json from a search checkpoint."
+
+
+def derive_parser() -> ArgumentParser:
+    """The arguments of ``lpgnas derive``: those of ``lpgnas_pl.derivation.derive``."""
+    parser = ArgumentParser(prog="lpgnas derive", description=DERIVE_HELP, exit_on_error=False)
+    parser.add_function_arguments(derive)
+    return parser
+
+
+def run_derive(args: list[str]) -> None:
+    """``lpgnas derive --ckpt_path SEARCH.ckpt``: prints where the files landed and the retrain command."""
+    path = derive(**derive_parser().parse_args(args).as_dict())
+    print(f"derived architecture: {path}\nretrain it: lpgnas fit --config {path}")
+
+
 def build_cli(args: Optional[list[str]] = None, run: bool = True) -> LPGNASCLI:
     """Parses ``args`` (default: sys.argv) and runs the subcommand; returns the CLI object."""
     return LPGNASCLI(
@@ -59,24 +103,28 @@ def build_cli(args: Optional[list[str]] = None, run: bool = True) -> LPGNASCLI:
         subclass_mode_model=True,
         auto_configure_optimizers=False,
         save_config_kwargs={"overwrite": True},
-        trainer_defaults=TRAINER_DEFAULTS,
+        trainer_defaults={**TRAINER_DEFAULTS, "callbacks": [latest_checkpoint()]},
         args=args,
         run=run,
     )
 
 
 def main(args: Optional[list[str]] = None) -> None:
-    """Entry point of ``lpgnas fit|validate|test|predict``; bad input exits 2 with one line."""
+    """Entry point of ``lpgnas fit|validate|test|predict|derive``; bad input exits 2 with one line."""
     os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
     warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\).*")
     warnings.filterwarnings("ignore", message=".*dirpath has changed from.*")
+    argv = sys.argv[1:] if args is None else args
     try:
-        build_cli(args)
-    except Exception as exc:  # only our own user errors are shortened; the rest keep their traceback
+        if argv[:1] == ["derive"]:
+            run_derive(argv[1:])
+        else:
+            build_cli(args)  # None, not sys.argv[1:]: Lightning warns when it is given both
+    except Exception as exc:  # only user and parse errors are shortened; the rest keep their traceback
         error = find_user_error(exc)
-        if error is None:
+        if error is None and not isinstance(exc, ArgumentError):
             raise
-        print(f"lpgnas: error: {error}", file=sys.stderr)
+        print(f"lpgnas: error: {error or parse_error_line(str(exc), argv)}", file=sys.stderr)
         sys.exit(2)
 
 

@@ -162,6 +162,8 @@ class GraphDataModule(pl.LightningDataModule):
             validation and 1000 test nodes trains) or ``random`` (``train_fraction`` /
             ``val_fraction`` / rest as test, drawn with ``seed``).
         download: let PyG download missing raw files (needs network).
+
+    Node features with NaN entries are refused when the graph is loaded.
     """
 
     def __init__(
@@ -194,6 +196,10 @@ class GraphDataModule(pl.LightningDataModule):
         self.num_features: int = graphs.num_features
         self.num_classes: int = graphs.num_classes
         data = graphs[0]
+        nan = 0 if data.x is None else int(torch.isnan(data.x).sum())
+        if nan:
+            raise DatasetError(f"dataset {self.name}: node features with {nan} NaN entries are not allowed; "
+                               "allowed: finite features (fill or drop the NaN entries first)")
         if split == "random":
             with torch.random.fork_rng():
                 torch.manual_seed(seed)

@@ -1,7 +1,14 @@
 """The user-facing error type: the CLI prints its message on one line and exits with status 2."""
 from __future__ import annotations
 
-from typing import Optional
+import importlib
+import inspect
+import re
+from pathlib import Path
+from typing import Optional, Sequence
+
+import yaml
+from pytorch_lightning.cli import LightningCLI
 
 
 class LPGNASError(ValueError):
@@ -17,3 +24,61 @@ def find_user_error(exc: BaseException) -> Optional[LPGNASError]:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+# lines of jsonargparse's union-type reports that say nothing about the bad value
+PARSE_NOISE = ("Does not validate against any of the Union subtypes", "Subtypes:", "Errors:", "Given value type:",
+               "Expected a <class 'NoneType'>", "Expected a path but")
+
+
+def parse_error_line(message: str, args: Sequence[str]) -> str:
+    """jsonargparse's (multi-line) parse error of the command line ``args`` as one line.
+
+    An unknown option names its class and that class's options; a config file that is not YAML
+    names the file and the YAML problem; anything else keeps jsonargparse's lines minus the noise.
+    """
+    help_command = f"lpgnas {args[0]} --help" if args and args[0] in LightningCLI.subcommands() else "lpgnas --help"
+    listed = f"the options listed by {help_command}"
+    if message.startswith("Problems parsing config"):
+        return _yaml_problem(args) or f"--config: {' '.join(message.split())}; allowed: a YAML mapping of options"
+    unknown = re.search(r"Option '([\w.]+)' is not accepted", message)
+    before = message[:unknown.start()] if unknown else ""
+    classes = re.findall(r"class_path '([\w.]+)'", before)  # the last one is the class that refused the option
+    if classes:
+        field = ".".join(re.findall(r'Parser key "([\w.]+)"', before))
+        cls = import_class(classes[-1])
+        parameters = inspect.signature(cls).parameters.values() if cls else []
+        allowed = ", ".join(p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+        return (f"{field}: {unknown[1]!r} is not allowed (not an option of {classes[-1]}); "
+                f"allowed: {allowed or listed}")
+    top_level = re.fullmatch(r"Subcommand '(\w+)' does not accept option '([\w.]+)'", message)
+    if top_level:
+        return f"{top_level[2]}: unknown option of lpgnas {top_level[1]}; allowed: {listed}"
+    unrecognised = re.fullmatch(r"unrecognized arguments: (.*)", message)
+    if unrecognised:
+        return f"{unrecognised[1]}: unknown option; allowed: {listed}"
+    lines = [line.strip(" -") for line in message.splitlines()]
+    kept = [line for line in lines if line and not line.startswith(PARSE_NOISE) and len(line) <= 200]
+    return re.sub(r'Parser key "([^"]+)":', r"\1:", " ".join(kept)) + f" (allowed: {listed})"
+
+
+def _yaml_problem(args: Sequence[str]) -> Optional[str]:
+    """The first ``--config`` file of ``args`` that is not valid YAML, with the problem and where it is."""
+    for flag, value in zip(args, args[1:]):
+        if flag in ("-c", "--config") and Path(value).is_file():
+            try:
+                yaml.safe_load(Path(value).read_text())
+            except yaml.MarkedYAMLError as err:
+                mark = err.problem_mark
+                return (f"--config: {value} is not valid YAML ({err.problem} at line {mark.line + 1}, "
+                        f"column {mark.column + 1}); allowed: a YAML mapping of options")
+    return None
+
+
+def import_class(class_path: str) -> Optional[type]:
+    """The class named by a dotted ``class_path``; None when it does not import."""
+    module, _, name = class_path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return None

@@ -1,6 +1,8 @@
 """The fixed-architecture LightningModule: derived networks and hand-written baselines alike."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
@@ -10,6 +12,7 @@ from torch_geometric.data import Data
 from torchmetrics.classification import MulticlassAccuracy
 
 from lpgnas_pl.architecture import Architecture
+from lpgnas_pl.checkpoints import check_loaded_class
 from lpgnas_pl.network import GNN, size_metrics
 
 STAGES = ("train", "val", "test")
@@ -79,3 +82,7 @@ class FixedGNN(pl.LightningModule):
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return self.optimizer(self.parameters())
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuses, in one line, a checkpoint of another model class."""
+        check_loaded_class(self, checkpoint)

@@ -11,7 +11,7 @@ Test nodes are never used.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import pytorch_lightning as pl
 import torch
@@ -22,6 +22,7 @@ from torch_geometric.data import Data
 from torchmetrics.classification import MulticlassAccuracy
 
 from lpgnas_pl.architecture import Architecture
+from lpgnas_pl.checkpoints import check_loaded_class
 from lpgnas_pl.controllers import Controller
 from lpgnas_pl.errors import LPGNASError
 from lpgnas_pl.network import paths_of, size_metrics, with_self_loops
@@ -196,3 +197,7 @@ class LPGNASSearch(pl.LightningModule):
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         controller_parameters = [p for c in self.controllers for p in c.parameters()]
         return [self.weight_optimizer(self.supernet.parameters()), self.controller_optimizer(controller_parameters)]
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuses, in one line, a checkpoint of another model class."""
+        check_loaded_class(self, checkpoint)

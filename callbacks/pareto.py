@@ -1,0 +1,80 @@
+"""ParetoFront: records every architecture a search evaluates and keeps the non-dominated ones."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+from pytorch_lightning.loggers import WandbLogger
+
+from lpgnas_pl.errors import LPGNASError
+from lpgnas_pl.files import write_atomically
+from lpgnas_pl.pareto import CSV_COLUMNS, Point, non_dominated, plot, records, to_csv, to_json
+
+METRICS = ("val/acc", "val/model_kib", "val/buffer_kib")
+
+
+class ParetoFront(pl.Callback):
+    """After every validation records (validation accuracy, model size, buffer size, architecture)
+    of the search's argmax architecture, and keeps the non-dominated set (accuracy up, sizes down).
+
+    Each validation end logs ``pareto/size`` and ``pareto/best_acc`` and rewrites ``pareto.csv``
+    and ``pareto.json`` in the run directory; fit end adds ``pareto.png`` and, with a
+    ``WandbLogger``, a ``pareto/front`` table, its scatter plot and the image. Files are written
+    on rank 0 only, each atomically. The history is in ``state_dict``: a resumed run keeps it.
+    """
+
+    def __init__(self) -> None:
+        self.history: list[Point] = []
+
+    @property
+    def front(self) -> list[Point]:
+        return non_dominated(self.history)
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        if not hasattr(pl_module, "argmax"):
+            raise LPGNASError(f"ParetoFront needs a search module; {type(pl_module).__name__} is not one "
+                              "(allowed: lpgnas_pl.LPGNASSearch)")
+        acc, model_kib, buffer_kib = (float(trainer.callback_metrics[name]) for name in METRICS)
+        self.history.append(Point(trainer.current_epoch, acc, model_kib, buffer_kib, pl_module.argmax().to_dict()))
+        front = self.front
+        if trainer.logger is not None:
+            trainer.logger.log_metrics({"pareto/size": len(front), "pareto/best_acc": max(p.val_acc for p in front)},
+                                       step=trainer.global_step)
+        if trainer.is_global_zero:
+            self._write(trainer, front, png=False)
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not self.history or not trainer.is_global_zero:
+            return
+        front = self.front
+        png = self._write(trainer, front, png=True)
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                import wandb
+
+                rows = [[row[c] for c in CSV_COLUMNS] for row in records(front)]
+                table = wandb.Table(columns=CSV_COLUMNS, data=rows)
+                logger.experiment.log({
+                    "pareto/front": table,
+                    "pareto/scatter": wandb.plot.scatter(table, "model_kib", "val_acc", title="Pareto front"),
+                    "pareto/plot": wandb.Image(str(png)),
+                })
+        print(f"pareto front ({len(front)} of {len(self.history)} evaluated): {png.parent / 'pareto.csv'}")
+
+    def _write(self, trainer: pl.Trainer, front: list[Point], png: bool) -> Path:
+        run = Path(trainer.log_dir or ".")
+        write_atomically(run / "pareto.csv", to_csv(front))
+        write_atomically(run / "pareto.json", to_json(front, self.history))
+        if png:
+            title = f"{run.parent.name}/{run.name}: {len(self.history)} evaluated, {len(front)} non-dominated"
+            write_atomically(run / "pareto.png", plot(front, self.history, title))
+        return run / "pareto.png"
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": [p.__dict__ for p in self.history]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.history = [Point(**p) for p in state_dict["history"]]

@@ -1,0 +1,38 @@
+"""A checkpoint loads only into the model class that saved it: else one line naming both classes."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import torch
+from torch import nn
+
+from lpgnas_pl.errors import LPGNASError, import_class
+
+
+def wrong_class(saved: str, wanted: str, path: Optional[str] = None) -> LPGNASError:
+    """The error for a checkpoint of class ``saved`` given to a model of class ``wanted``."""
+    checkpoint = f"{path} (a checkpoint of {saved})" if path else f"a checkpoint of {saved}"
+    return LPGNASError(f"ckpt_path: {checkpoint} is not allowed with model {wanted}; "
+                       f"allowed: a checkpoint saved by {wanted}")
+
+
+def check_ckpt_path(ckpt_path: Optional[str], model_class_path: str) -> None:
+    """Refuses a ``--ckpt_path`` that Lightning recorded for another model class than the config's.
+
+    (Lightning itself would silently switch to the checkpoint's class.)
+    """
+    if not ckpt_path or not Path(ckpt_path).is_file():  # also Lightning's "best", "last", ...
+        return
+    hparams = torch.load(ckpt_path, map_location="cpu", weights_only=True).get("hyper_parameters", {})
+    saved = hparams.get("_class_path")
+    if saved is not None and (import_class(saved) or saved) != (import_class(model_class_path) or model_class_path):
+        raise wrong_class(saved, model_class_path, ckpt_path)
+
+
+def check_loaded_class(module: nn.Module, checkpoint: Mapping[str, Any]) -> None:
+    """For ``on_load_checkpoint``: refuses weights whose top-level submodules are not ``module``'s."""
+    saved, own = ({key.split(".", 1)[0] for key in state} for state in (checkpoint["state_dict"], module.state_dict()))
+    if saved != own:
+        saved_class = checkpoint.get("hyper_parameters", {}).get("_class_path", "another model class")
+        raise wrong_class(saved_class, f"{type(module).__module__}.{type(module).__qualname__}")
