@@ -16,8 +16,10 @@ from lpgnas_pl.search_space import Decision
 
 
 def gumbel_one_hot(logits: Tensor, tau: float, generator: Optional[torch.Generator] = None) -> Tensor:
-    """A hard Gumbel-softmax sample; ``generator`` gives each rank its own noise."""
-    gumbel = -torch.empty_like(logits).exponential_(generator=generator).log()
+    """A hard Gumbel-softmax sample; ``generator`` (on any device) gives each rank its own noise."""
+    device = generator.device if generator is not None else logits.device
+    noise = torch.empty(logits.shape, dtype=logits.dtype, device=device).exponential_(generator=generator)
+    gumbel = -noise.to(logits.device).log()
     soft = ((logits + gumbel) / tau).softmax(-1)
     hard = F.one_hot(soft.argmax(-1), logits.size(-1)).to(soft.dtype)
     return hard + (soft - soft.detach())

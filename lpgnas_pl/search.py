@@ -60,6 +60,12 @@ class LPGNASSearch(pl.LightningModule):
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
         temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
         gradient_clip_val: max gradient norm of each step (None: no clipping).
+        max_nonfinite_steps: a step whose loss is NaN or infinite is skipped and counted
+            (``search/nonfinite_steps``); this many in a row stop the run with an error.
+
+    Gumbel noise comes from the module's own generator, seeded with the global seed plus the
+    process rank, so that every DDP rank samples its own path. A checkpoint holds the temperature,
+    that generator and the global RNG state: a resumed search continues exactly where it stopped.
     """
 
     def __init__(
@@ -74,6 +80,7 @@ class LPGNASSearch(pl.LightningModule):
         dropout: float = 0.5,
         attention_dropout: float = 0.0,
         gradient_clip_val: Optional[float] = 5.0,
+        max_nonfinite_steps: int = 10,
         weight_optimizer: OptimizerCallable = default_weight_optimizer,
         controller_optimizer: OptimizerCallable = default_controller_optimizer,
     ) -> None:
@@ -84,9 +91,13 @@ class LPGNASSearch(pl.LightningModule):
             raise LPGNASError(f"temperature: {temperature!r} is not allowed; allowed: a number > 0")
         if cost_target not in ("model", "buffer", "both"):
             raise LPGNASError(f"cost_target: {cost_target!r} is not allowed; allowed: model, buffer, both")
+        if max_nonfinite_steps < 1:
+            raise LPGNASError(f"max_nonfinite_steps: {max_nonfinite_steps!r} is not allowed; allowed: an integer >= 1")
         self.save_hyperparameters(ignore=["weight_optimizer", "controller_optimizer"])
         self.automatic_optimization = False
         self.space, self.temperature = space, temperature
+        self.generator = torch.Generator()
+        self.nonfinite_steps, self.consecutive_nonfinite_steps = 0, 0
         self.weight_optimizer, self.controller_optimizer = weight_optimizer, controller_optimizer
         self.supernet = Supernet(space, num_features, num_classes, dropout, attention_dropout)
         self.architecture_controller = Controller(space.architecture_decisions())
@@ -100,7 +111,8 @@ class LPGNASSearch(pl.LightningModule):
 
     def sample(self) -> dict[str, Tensor]:
         """One hard Gumbel-softmax sample of every decision of both controllers."""
-        return {key: one_hot for c in self.controllers for key, one_hot in c.sample(self.temperature).items()}
+        return {key: one_hot for c in self.controllers
+                for key, one_hot in c.sample(self.temperature, self.generator).items()}
 
     def argmax(self) -> Architecture:
         """The controllers' most likely architecture: the one a search derives."""
@@ -124,7 +136,27 @@ class LPGNASSearch(pl.LightningModule):
         """Logits of the argmax architecture with the shared weights."""
         return self.supernet(x, edge_index, paths_of(self.argmax(), self.hparams.num_classes))
 
+    def setup(self, stage: str) -> None:
+        self.generator.manual_seed(torch.initial_seed() + self.global_rank)
+
+    def _nonfinite(self, loss: Tensor) -> bool:
+        """True (on every rank) when ``loss`` is NaN or infinite on any rank: the step is skipped."""
+        if not self.trainer.strategy.reduce_boolean_decision(not bool(torch.isfinite(loss)), all=False):
+            self.consecutive_nonfinite_steps = 0
+            return False
+        self.nonfinite_steps += 1
+        self.consecutive_nonfinite_steps += 1
+        limit = self.hparams.max_nonfinite_steps
+        if self.consecutive_nonfinite_steps >= limit:
+            raise LPGNASError(f"loss: {float(loss.detach())} in {limit} consecutive steps (epoch {self.current_epoch}) is not "
+                              "allowed; allowed: finite losses (lower the learning rates or gradient_clip_val, "
+                              "or raise max_nonfinite_steps)")
+        return True
+
     def _step(self, loss: Tensor, optimizer) -> None:
+        """One optimiser step on ``loss``, skipped (and counted) when the loss is not finite."""
+        if self._nonfinite(loss):
+            return
         optimizer.zero_grad()
         self.manual_backward(loss)
         if self.hparams.gradient_clip_val is not None:
@@ -147,6 +179,7 @@ class LPGNASSearch(pl.LightningModule):
         size = int(batch.train_mask.sum())
         self.log("train/loss", loss, batch_size=size, sync_dist=True)
         self.log("train/acc", train_acc, batch_size=size)
+        self.log("search/nonfinite_steps", float(self.nonfinite_steps), batch_size=size)
         if self.current_epoch < self.hparams.warmup_epochs:
             return
         # (2) controller step on a gated path: CE and cost reach both controllers; the weights are
@@ -198,6 +231,30 @@ class LPGNASSearch(pl.LightningModule):
         controller_parameters = [p for c in self.controllers for p in c.parameters()]
         return [self.weight_optimizer(self.supernet.parameters()), self.controller_optimizer(controller_parameters)]
 
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["search_state"] = {
+            "temperature": self.temperature, "generator": self.generator.get_state(),
+            "rng": torch.get_rng_state(), "nonfinite_steps": self.nonfinite_steps,
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        }
+
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Refuses, in one line, a checkpoint of another model class."""
+        """Refuses, in one line, a checkpoint of another model class; restores the search state.
+
+        The global RNG is restored only when a trainer resumes the search. Under DDP every rank
+        re-seeds its generator from the restored one plus its rank, so ranks keep distinct noise.
+        """
         check_loaded_class(self, checkpoint)
+        state = checkpoint.get("search_state")
+        if state is None:
+            return
+        self.temperature, self.nonfinite_steps = state["temperature"], state["nonfinite_steps"]
+        self.generator.set_state(state["generator"])
+        if self._trainer is None:
+            return
+        torch.set_rng_state(state["rng"])
+        if len(state["cuda_rng"]) == torch.cuda.device_count() > 0:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        if self.trainer.world_size > 1:
+            seed = int(torch.randint(2**62, (1,), generator=self.generator))
+            self.generator.manual_seed(seed + self.global_rank)
