@@ -9,6 +9,7 @@ import yaml
 
 from lpgnas_pl.derivation import derived_config, write_derived
 from lpgnas_pl.errors import LPGNASError
+from lpgnas_pl.loggers import log_artifact
 
 
 class ArchitectureDerivation(pl.Callback):
@@ -29,6 +30,10 @@ class ArchitectureDerivation(pl.Callback):
             raise LPGNASError(f"every_n_epochs: {every_n_epochs} is not allowed; allowed: None or an integer >= 1")
         self.retrain_epochs, self.every_n_epochs = retrain_epochs, every_n_epochs
         self.lr, self.weight_decay = lr, weight_decay
+        self.run = Path(".")
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self.run = Path(trainer.log_dir or ".")  # on every rank: log_dir is a collective call under DDP
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.every_n_epochs and not trainer.sanity_checking and (trainer.current_epoch + 1) % self.every_n_epochs == 0:
@@ -37,11 +42,12 @@ class ArchitectureDerivation(pl.Callback):
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         path = self.derive(trainer, pl_module)
         if trainer.is_global_zero:
+            log_artifact(trainer, path, "derived", "config")
             print(f"derived architecture: {path}\nretrain it: lpgnas fit --config {path}")
 
     def derive(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Path:
         """Writes derived.yaml and arch.json (rank 0 only); returns the derived.yaml path."""
-        run = Path(trainer.log_dir or ".")
+        run = self.run
         if trainer.is_global_zero:
             run_config = run / "config.yaml"
             config = yaml.safe_load(run_config.read_text()) if run_config.is_file() else {}

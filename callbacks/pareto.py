@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-from pytorch_lightning.loggers import WandbLogger
 
 from lpgnas_pl.errors import LPGNASError
 from lpgnas_pl.files import write_atomically
+from lpgnas_pl.loggers import wandb_loggers
 from lpgnas_pl.pareto import CSV_COLUMNS, Point, non_dominated, plot, records, to_csv, to_json
 
 METRICS = ("val/acc", "val/model_kib", "val/buffer_kib")
@@ -26,6 +26,10 @@ class ParetoFront(pl.Callback):
 
     def __init__(self) -> None:
         self.history: list[Point] = []
+        self.run = Path(".")
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self.run = Path(trainer.log_dir or ".")  # on every rank: log_dir is a collective call under DDP
 
     @property
     def front(self) -> list[Point]:
@@ -51,21 +55,19 @@ class ParetoFront(pl.Callback):
             return
         front = self.front
         png = self._write(trainer, front, png=True)
-        for logger in trainer.loggers:
-            if isinstance(logger, WandbLogger):
-                import wandb
+        for logger in wandb_loggers(trainer):
+            import wandb
 
-                rows = [[row[c] for c in CSV_COLUMNS] for row in records(front)]
-                table = wandb.Table(columns=CSV_COLUMNS, data=rows)
-                logger.experiment.log({
-                    "pareto/front": table,
-                    "pareto/scatter": wandb.plot.scatter(table, "model_kib", "val_acc", title="Pareto front"),
-                    "pareto/plot": wandb.Image(str(png)),
-                })
+            table = wandb.Table(columns=CSV_COLUMNS, data=[[row[c] for c in CSV_COLUMNS] for row in records(front)])
+            logger.experiment.log({
+                "pareto/front": table,
+                "pareto/scatter": wandb.plot.scatter(table, "model_kib", "val_acc", title="Pareto front"),
+                "pareto/plot": wandb.Image(str(png)),
+            })
         print(f"pareto front ({len(front)} of {len(self.history)} evaluated): {png.parent / 'pareto.csv'}")
 
     def _write(self, trainer: pl.Trainer, front: list[Point], png: bool) -> Path:
-        run = Path(trainer.log_dir or ".")
+        run = self.run
         write_atomically(run / "pareto.csv", to_csv(front))
         write_atomically(run / "pareto.json", to_json(front, self.history))
         if png:

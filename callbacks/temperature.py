@@ -48,7 +48,8 @@ class TemperatureAnnealing(pl.Callback):
                               f"{type(pl_module).__name__} has none (allowed: lpgnas_pl.LPGNASSearch)")
         pl_module.temperature = anneal(self.tau_start, self.tau_end, min(1.0, done / max(1, total - 1)),
                                        self.schedule)
-        pl_module.log("search/tau", pl_module.temperature, on_step=self.interval == "step", on_epoch=True)
+        pl_module.log("search/tau", pl_module.temperature, on_step=self.interval == "step", on_epoch=True, batch_size=1,
+                      sync_dist=True)
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.interval == "epoch":

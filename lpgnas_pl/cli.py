@@ -16,6 +16,7 @@ from lpgnas_pl.checkpoints import check_ckpt_path
 from lpgnas_pl.data import GraphDataModule
 from lpgnas_pl.derivation import derive
 from lpgnas_pl.errors import find_user_error, parse_error_line
+from lpgnas_pl.loggers import SaveConfig
 from lpgnas_pl.module import FixedGNN
 
 TRAINER_DEFAULTS = {
@@ -39,6 +40,12 @@ class LPGNASCLI(LightningCLI):
     Its parsers raise their errors (``exit_on_error=False``; ``main`` prints them on one line)
     instead of printing the usage.
     """
+
+    def before_instantiate_classes(self) -> None:
+        """``ddp`` / ``ddp_spawn`` allow unused parameters: a search runs one path of its supernet."""
+        trainer = self._get(self.config, "trainer")
+        if trainer.strategy in ("ddp", "ddp_spawn"):
+            trainer.strategy = f"{trainer.strategy}_find_unused_parameters_true"
 
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("exit_on_error", False)
@@ -71,11 +78,12 @@ class LPGNASCLI(LightningCLI):
         """Says where the run landed and, for a model that can be tested, how to test it."""
         trainer = self.trainer
         best = trainer.checkpoint_callback
+        run = trainer.log_dir or "."  # on every rank: a collective call under DDP
         if not trainer.is_global_zero or best is None or not best.best_model_path:
             return
         print(f"\nbest {best.monitor} {float(best.best_model_score):.4f}: {best.best_model_path}")
         if isinstance(self.model, FixedGNN):  # a search never sees the test nodes
-            config = os.path.join(trainer.log_dir or ".", "config.yaml")
+            config = os.path.join(run, "config.yaml")
             print(f"test it: lpgnas test --config {config} --ckpt_path {best.best_model_path}")
 
 
@@ -102,6 +110,7 @@ def build_cli(args: Optional[list[str]] = None, run: bool = True) -> LPGNASCLI:
         datamodule_class=GraphDataModule,
         subclass_mode_model=True,
         auto_configure_optimizers=False,
+        save_config_callback=SaveConfig,
         save_config_kwargs={"overwrite": True},
         trainer_defaults={**TRAINER_DEFAULTS, "callbacks": [latest_checkpoint()]},
         args=args,

@@ -143,3 +143,20 @@ def test_too_many_nonfinite_steps_in_a_row_stop_the_search():
                                           r"finite losses"):
         trainer(5).fit(model, datamodule=data)
     assert model.nonfinite_steps == 4
+
+
+def test_a_failed_write_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    from lpgnas_pl import files
+
+    target = tmp_path / "pareto.csv"
+    files.write_atomically(target, "epoch,val_acc\n0,0.5\n")
+    assert target.read_text() == "epoch,val_acc\n0,0.5\n"
+
+    def crash(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(files.os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        files.write_atomically(target, "epoch,val_acc\n0,0.5\n1,0.6\n")
+    assert target.read_text() == "epoch,val_acc\n0,0.5\n"  # the old content, not half of the new
+    assert [p.name for p in tmp_path.iterdir()] == ["pareto.csv"]  # no temporary file left
