@@ -16,10 +16,12 @@ from typing import Callable, Literal, Optional, Union
 
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, DistributedSampler
 from torch_geometric.data import Data, Dataset, InMemoryDataset
 from torch_geometric.datasets import Amazon, Coauthor, Planetoid
+from torch_geometric.loader import RandomNodeLoader
 from torch_geometric.transforms import RandomNodeSplit
+from torch_geometric.typing import WITH_PYG_LIB, WITH_TORCH_SPARSE
 from torch_geometric.utils import stochastic_blockmodel_graph, to_undirected
 
 from lpgnas_pl.errors import LPGNASError
@@ -27,6 +29,8 @@ from lpgnas_pl.ops import identity
 from lpgnas_pl.registry import Registry
 
 Split = Literal["public", "full", "random"]
+Loader = Literal["full", "random_node", "neighbor"]
+LOADERS = ("full", "random_node", "neighbor")
 
 
 class DatasetError(LPGNASError):
@@ -151,7 +155,7 @@ class SyntheticGraph(InMemoryDataset):
 
 
 class GraphDataModule(pl.LightningDataModule):
-    """A node-classification graph with train/val/test masks, served full batch.
+    """A node-classification graph with train/val/test masks, served full batch or in mini-batches.
 
     Args:
         dataset: a known name (Cora, CiteSeer, PubMed, Computers, Photo, CS, Physics; any case) or
@@ -162,6 +166,13 @@ class GraphDataModule(pl.LightningDataModule):
             validation and 1000 test nodes trains) or ``random`` (``train_fraction`` /
             ``val_fraction`` / rest as test, drawn with ``seed``).
         download: let PyG download missing raw files (needs network).
+        loader: ``full`` (the whole graph every step; under DDP every rank holds it), ``random_node``
+            (PyG's RandomNodeLoader: ``num_parts`` random node parts, each with its induced edges;
+            pure torch; under DDP the parts are shared out between the ranks) or ``neighbor``
+            (PyG's NeighborLoader: ``batch_size`` seed nodes and ``num_neighbors`` sampled per hop;
+            needs pyg-lib or torch-sparse; the masks keep only the seed nodes).
+        num_parts: parts per epoch of ``random_node`` (over all ranks).
+        batch_size, num_neighbors: seed nodes per batch and neighbours per hop of ``neighbor``.
 
     Node features with NaN entries are refused when the graph is loaded.
     """
@@ -175,6 +186,10 @@ class GraphDataModule(pl.LightningDataModule):
         val_fraction: float = 0.2,
         seed: int = 0,
         download: bool = True,
+        loader: Loader = "full",
+        num_parts: int = 8,
+        batch_size: int = 1024,
+        num_neighbors: tuple[int, ...] = (10, 10),
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["dataset"] if isinstance(dataset, Dataset) else None)
@@ -183,6 +198,15 @@ class GraphDataModule(pl.LightningDataModule):
         if not (0 < train_fraction and 0 < val_fraction and train_fraction + val_fraction < 1):
             raise DatasetError(f"train_fraction {train_fraction} and val_fraction {val_fraction} are not allowed; "
                                "allowed: both > 0 with a sum < 1 (the rest is test)")
+        if loader not in LOADERS:
+            raise DatasetError(f"loader: {loader!r} is not allowed; allowed: {', '.join(LOADERS)}")
+        if loader == "neighbor" and not (WITH_PYG_LIB or WITH_TORCH_SPARSE):
+            raise DatasetError("loader: 'neighbor' needs pyg-lib or torch-sparse, and neither is installed; allowed: "
+                               "full, random_node (pure torch), or install pyg-lib for your torch build")
+        for name, value in (("num_parts", num_parts), ("batch_size", batch_size), *(
+                (f"num_neighbors[{i}]", n) for i, n in enumerate(num_neighbors))):
+            if value < 1:
+                raise DatasetError(f"{name}: {value} is not allowed; allowed: an integer >= 1")
         if isinstance(dataset, str):
             if _canonical(dataset) not in DATASETS:
                 raise DatasetError(f"unknown dataset {dataset!r}; allowed: {', '.join(DATASETS.names())} "
@@ -212,11 +236,24 @@ class GraphDataModule(pl.LightningDataModule):
     def split_sizes(self) -> dict[str, int]:
         return {s: int(self.data[f"{s}_mask"].sum()) for s in ("train", "val", "test")}
 
-    def _loader(self) -> DataLoader:
-        return DataLoader([self.data], batch_size=None, collate_fn=identity)
+    def _loader(self, shuffle: bool = False) -> DataLoader:
+        hp = self.hparams
+        if hp.loader == "full":
+            return DataLoader([self.data], batch_size=None, collate_fn=identity)
+        trainer = self.trainer
+        world, rank = (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
+        if hp.loader == "random_node":
+            # each rank draws its share of the nodes; Lightning sets the sampler's epoch. Not the split's
+            # seed: the split's own permutation would put all validation nodes into the first parts.
+            sampler = DistributedSampler(range(self.data.num_nodes), world, rank, shuffle=shuffle, seed=hp.seed + 1)
+            return RandomNodeLoader(self.data, num_parts=hp.num_parts, sampler=sampler)
+        from torch_geometric.loader import NeighborLoader
+
+        return NeighborLoader(self.data, num_neighbors=list(hp.num_neighbors), batch_size=hp.batch_size,
+                              shuffle=shuffle, transform=_seed_masks)
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader()
+        return self._loader(shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader()
@@ -226,3 +263,11 @@ class GraphDataModule(pl.LightningDataModule):
 
     def predict_dataloader(self) -> DataLoader:
         return self._loader()
+
+
+def _seed_masks(batch: Data) -> Data:
+    """A NeighborLoader batch whose masks keep only its seed nodes (the first ``batch_size``)."""
+    seeds = torch.arange(batch.num_nodes) < batch.batch_size
+    for split in ("train", "val", "test"):
+        batch[f"{split}_mask"] = batch[f"{split}_mask"] & seeds
+    return batch

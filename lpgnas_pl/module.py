@@ -5,7 +5,6 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
 from pytorch_lightning.cli import OptimizerCallable
 from torch import Tensor, nn
 from torch_geometric.data import Data
@@ -13,7 +12,7 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.checkpoints import check_loaded_class
-from lpgnas_pl.network import GNN, size_metrics
+from lpgnas_pl.network import GNN, masked_cross_entropy, size_metrics
 
 STAGES = ("train", "val", "test")
 
@@ -54,9 +53,9 @@ class FixedGNN(pl.LightningModule):
 
     def _step(self, batch: Data, stage: str) -> Tensor:
         mask = batch[f"{stage}_mask"]
-        logits = self(batch.x, batch.edge_index)[mask]
-        target = batch.y[mask]
-        loss = F.cross_entropy(logits, target)
+        logits = self(batch.x, batch.edge_index)
+        loss = masked_cross_entropy(logits, batch.y, mask)
+        logits, target = logits[mask], batch.y[mask]
         accuracy = self.accuracy[f"{stage}_acc"]
         accuracy(logits, target)
         size = int(mask.sum())

@@ -20,6 +20,12 @@ def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
     return edge_index
 
 
+def masked_cross_entropy(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+    """Mean cross-entropy over the masked nodes; 0, with a zero gradient, when a mini-batch has none
+    (so every DDP rank still runs its backward pass)."""
+    return F.cross_entropy(logits[mask], target[mask], reduction="sum") / mask.sum().clamp(min=1)
+
+
 def size_metrics(architecture: Architecture, num_features: int, num_classes: int, graph: Data) -> dict[str, float]:
     """Model and buffer size (KiB) of ``architecture`` on ``graph``, and their ratios to float32."""
     num_edges = with_self_loops(graph.edge_index, graph.num_nodes).size(1)

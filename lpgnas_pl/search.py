@@ -15,7 +15,6 @@ from typing import Any, Iterator, Optional
 
 import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
 from pytorch_lightning.cli import OptimizerCallable
 from torch import Tensor, nn
 from torch_geometric.data import Data
@@ -25,7 +24,7 @@ from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.checkpoints import check_loaded_class
 from lpgnas_pl.controllers import Controller
 from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.network import paths_of, size_metrics, with_self_loops
+from lpgnas_pl.network import masked_cross_entropy, paths_of, size_metrics, with_self_loops
 from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.search_space import SearchSpace
 from lpgnas_pl.supernet import CostTarget, Supernet
@@ -172,7 +171,7 @@ class LPGNASSearch(pl.LightningModule):
                 samples = self.sample()
             _, paths = self.supernet.path(samples, gated=False)
             logits = self.supernet(batch.x, batch.edge_index, paths)
-            loss = F.cross_entropy(logits[batch.train_mask], batch.y[batch.train_mask])
+            loss = masked_cross_entropy(logits, batch.y, batch.train_mask)
             self._step(loss, weight_optimizer)
         train_acc = self.accuracy["train_acc"]
         train_acc(logits[batch.train_mask], batch.y[batch.train_mask])
@@ -189,7 +188,7 @@ class LPGNASSearch(pl.LightningModule):
             samples = self.sample()
             _, paths = self.supernet.path(samples)
             logits = self.supernet(batch.x, batch.edge_index, paths)
-            ce = F.cross_entropy(logits[batch.val_mask], batch.y[batch.val_mask])
+            ce = masked_cross_entropy(logits, batch.y, batch.val_mask)
             num_edges = with_self_loops(batch.edge_index, batch.num_nodes).size(1)
             cost = self.supernet.cost(samples, batch.num_nodes, num_edges, self.hparams.cost_target)
             self._step(ce + self.hparams.beta * cost, controller_optimizer)
@@ -205,15 +204,14 @@ class LPGNASSearch(pl.LightningModule):
         """The argmax architecture's accuracy with the shared weights, and its sizes."""
         architecture = self.argmax()
         hp = self.hparams
-        logits = self.supernet(batch.x, batch.edge_index, paths_of(architecture, hp.num_classes))[batch.val_mask]
-        target = batch.y[batch.val_mask]
+        logits = self.supernet(batch.x, batch.edge_index, paths_of(architecture, hp.num_classes))
+        loss = masked_cross_entropy(logits, batch.y, batch.val_mask)
         val_acc = self.accuracy["val_acc"]
-        val_acc(logits, target)
+        val_acc(logits[batch.val_mask], batch.y[batch.val_mask])
         sizes = size_metrics(architecture, hp.num_features, hp.num_classes, batch)
         size = int(batch.val_mask.sum())
         self.log("val/acc", val_acc, batch_size=size, prog_bar=True)
-        self.log_dict({"val/loss": F.cross_entropy(logits, target), **{f"val/{k}": v for k, v in sizes.items()}},
-                      batch_size=size, sync_dist=True)
+        self.log_dict({"val/loss": loss, **{f"val/{k}": v for k, v in sizes.items()}}, batch_size=size, sync_dist=True)
 
     def test_step(self, batch: Data, batch_idx: int) -> None:
         raise LPGNASError("a search has no test: it never sees the test nodes; allowed: retrain the derived "

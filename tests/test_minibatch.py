@@ -1,0 +1,71 @@
+"""Mini-batch mode: RandomNodeLoader parts, sharded across ranks; a search and a retrain in it."""
+from __future__ import annotations
+
+import csv
+from types import SimpleNamespace
+
+import pytest
+import torch
+import yaml
+
+from lpgnas_pl import GraphDataModule, SyntheticGraph
+from lpgnas_pl.cli import build_cli
+from lpgnas_pl.errors import LPGNASError
+from tests.test_callbacks import E2E_GRAPH, E2E_SPACE
+from tests.test_cli import TINY
+
+
+def parts(world: int, rank: int, num_parts: int = 4) -> list:
+    data = GraphDataModule(dataset=SyntheticGraph(num_nodes=200, num_classes=4), split="random",
+                           loader="random_node", num_parts=num_parts)
+    data.trainer = SimpleNamespace(world_size=world, global_rank=rank)
+    return list(data.train_dataloader())
+
+
+def test_random_node_parts_cover_the_graph_once_and_are_sharded():
+    graph = SyntheticGraph(num_nodes=200, num_classes=4)[0]
+    alone = parts(1, 0)
+    assert [b.num_nodes for b in alone] == [50] * 4
+    assert sum(b.num_edges for b in alone) < graph.num_edges  # edges between parts are dropped
+    # every node once per epoch: the parts' features are a permutation of the graph's
+    assert torch.equal(torch.cat([b.x for b in alone]).sort(0).values, graph.x.sort(0).values)
+    shards = [parts(2, rank) for rank in (0, 1)]
+    assert [len(s) for s in shards] == [2, 2]  # 4 parts over 2 ranks
+    rows = [{tuple(row.tolist()) for b in shard for row in b.x} for shard in shards]
+    assert not rows[0] & rows[1] and len(rows[0] | rows[1]) == 200  # disjoint halves of the graph
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"loader": "neighbor"}, "loader: 'neighbor' needs pyg-lib or torch-sparse, and neither is installed"),
+    ({"loader": "random_node", "num_parts": 0}, "num_parts: 0 is not allowed; allowed: an integer >= 1"),
+    ({"loader": "cluster"}, "loader: 'cluster' is not allowed; allowed: full, random_node, neighbor"),
+])
+def test_loader_errors(kwargs, message):
+    from torch_geometric.typing import WITH_PYG_LIB, WITH_TORCH_SPARSE
+
+    if kwargs["loader"] == "neighbor" and (WITH_PYG_LIB or WITH_TORCH_SPARSE):
+        pytest.skip("NeighborLoader is available here")
+    with pytest.raises(LPGNASError, match=f"^{message}"):
+        GraphDataModule(dataset=SyntheticGraph(), split="random", **kwargs)
+
+
+@pytest.mark.slow
+def test_minibatch_search_and_retrain(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = {**TINY, "model": {"class_path": "lpgnas_pl.LPGNASSearch",
+                                "init_args": {"warmup_epochs": 2, "space": E2E_SPACE}}}
+    config["data"] = {**TINY["data"], "dataset": E2E_GRAPH, "loader": "random_node", "num_parts": 3}
+    config["trainer"] = {**TINY["trainer"], "max_epochs": 5, "callbacks": [
+        {"class_path": "callbacks.ArchitectureDerivation", "init_args": {"retrain_epochs": 30}}]}
+    (tmp_path / "search.yaml").write_text(yaml.safe_dump(config))
+    search = build_cli(["fit", "--config", "search.yaml"])
+    run = tmp_path / "runs" / "tiny" / "version_0"
+    rows = list(csv.DictReader((run / "metrics.csv").open()))
+    assert len([r for r in rows if r["search/cost"]]) == 3 * 3  # 3 parts per epoch, controllers from epoch 2
+    assert yaml.safe_load((run / "derived.yaml").read_text())["data"]["loader"] == "random_node"
+    retrain = build_cli(["fit", "--config", str(run / "derived.yaml")])
+    assert retrain.model.architecture == search.model.argmax()
+    retrain_run = tmp_path / "runs" / "tiny_retrain" / "version_0"
+    test = build_cli(["test", "--config", str(retrain_run / "config.yaml"),
+                      "--ckpt_path", str(retrain_run / "checkpoints" / "best.ckpt")])
+    assert float(test.trainer.callback_metrics["test/acc"]) >= 0.7  # chance is 0.33
