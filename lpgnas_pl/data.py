@@ -236,16 +236,20 @@ class GraphDataModule(pl.LightningDataModule):
     def split_sizes(self) -> dict[str, int]:
         return {s: int(self.data[f"{s}_mask"].sum()) for s in ("train", "val", "test")}
 
+    def _full(self) -> DataLoader:
+        return DataLoader([self.data], batch_size=None, collate_fn=identity)
+
     def _loader(self, shuffle: bool = False) -> DataLoader:
         hp = self.hparams
         if hp.loader == "full":
-            return DataLoader([self.data], batch_size=None, collate_fn=identity)
+            return self._full()
         trainer = self.trainer
         world, rank = (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
         if hp.loader == "random_node":
-            # each rank draws its share of the nodes; Lightning sets the sampler's epoch. Not the split's
-            # seed: the split's own permutation would put all validation nodes into the first parts.
-            sampler = DistributedSampler(range(self.data.num_nodes), world, rank, shuffle=shuffle, seed=hp.seed + 1)
+            # Each rank draws its share of the nodes; Lightning sets the sampler's epoch. Always random
+            # parts: contiguous ones would gather a Planetoid split's validation nodes into one part.
+            # Not the split's seed: its permutation would put all validation nodes into the first parts.
+            sampler = DistributedSampler(range(self.data.num_nodes), world, rank, shuffle=True, seed=hp.seed + 1)
             return RandomNodeLoader(self.data, num_parts=hp.num_parts, sampler=sampler)
         from torch_geometric.loader import NeighborLoader
 
@@ -262,7 +266,8 @@ class GraphDataModule(pl.LightningDataModule):
         return self._loader()
 
     def predict_dataloader(self) -> DataLoader:
-        return self._loader()
+        """The whole graph in any mode: predictions come back in node order."""
+        return self._full()
 
 
 def _seed_masks(batch: Data) -> Data:

@@ -12,7 +12,7 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.checkpoints import check_loaded_class
-from lpgnas_pl.network import GNN, masked_cross_entropy, size_metrics
+from lpgnas_pl.network import GNN, masked_cross_entropy, size_metrics, update_accuracy
 
 STAGES = ("train", "val", "test")
 
@@ -55,12 +55,10 @@ class FixedGNN(pl.LightningModule):
         mask = batch[f"{stage}_mask"]
         logits = self(batch.x, batch.edge_index)
         loss = masked_cross_entropy(logits, batch.y, mask)
-        logits, target = logits[mask], batch.y[mask]
-        accuracy = self.accuracy[f"{stage}_acc"]
-        accuracy(logits, target)
+        accuracy = update_accuracy(self.accuracy[f"{stage}_acc"], logits, batch.y, mask)
         size = int(mask.sum())
         self.log(f"{stage}/loss", loss, batch_size=size, sync_dist=True)
-        self.log(f"{stage}/acc", accuracy, batch_size=size, prog_bar=stage != "train")
+        self.log(f"{stage}/acc", accuracy, batch_size=size, prog_bar=stage != "train", on_step=False, on_epoch=True)
         if stage != "train":
             sizes = size_metrics(self.architecture, self.hparams.num_features, self.hparams.num_classes, batch)
             self.log_dict({f"{stage}/{name}": value for name, value in sizes.items()}, batch_size=size)

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.data import Data
 from torch_geometric.utils import add_self_loops, remove_self_loops
+from torchmetrics import Metric
 
 from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.layers import BlockPath, GNNBlock
@@ -24,6 +25,14 @@ def masked_cross_entropy(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor
     """Mean cross-entropy over the masked nodes; 0, with a zero gradient, when a mini-batch has none
     (so every DDP rank still runs its backward pass)."""
     return F.cross_entropy(logits[mask], target[mask], reduction="sum") / mask.sum().clamp(min=1)
+
+
+def update_accuracy(metric: Metric, logits: Tensor, target: Tensor, mask: Tensor) -> Metric:
+    """Adds the masked nodes to ``metric`` (a mini-batch part without any is skipped: torchmetrics
+    refuses empty input); returns the metric, to be logged per epoch."""
+    if mask.any():
+        metric.update(logits[mask], target[mask])
+    return metric
 
 
 def size_metrics(architecture: Architecture, num_features: int, num_classes: int, graph: Data) -> dict[str, float]:

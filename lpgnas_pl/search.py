@@ -24,7 +24,7 @@ from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.checkpoints import check_loaded_class
 from lpgnas_pl.controllers import Controller
 from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.network import masked_cross_entropy, paths_of, size_metrics, with_self_loops
+from lpgnas_pl.network import masked_cross_entropy, paths_of, size_metrics, update_accuracy, with_self_loops
 from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.search_space import SearchSpace
 from lpgnas_pl.supernet import CostTarget, Supernet
@@ -173,11 +173,10 @@ class LPGNASSearch(pl.LightningModule):
             logits = self.supernet(batch.x, batch.edge_index, paths)
             loss = masked_cross_entropy(logits, batch.y, batch.train_mask)
             self._step(loss, weight_optimizer)
-        train_acc = self.accuracy["train_acc"]
-        train_acc(logits[batch.train_mask], batch.y[batch.train_mask])
+        train_acc = update_accuracy(self.accuracy["train_acc"], logits, batch.y, batch.train_mask)
         size = int(batch.train_mask.sum())
         self.log("train/loss", loss, batch_size=size, sync_dist=True)
-        self.log("train/acc", train_acc, batch_size=size)
+        self.log("train/acc", train_acc, batch_size=size, on_step=False, on_epoch=True)
         self.log("search/nonfinite_steps", float(self.nonfinite_steps), batch_size=size)
         if self.current_epoch < self.hparams.warmup_epochs:
             return
@@ -206,8 +205,7 @@ class LPGNASSearch(pl.LightningModule):
         hp = self.hparams
         logits = self.supernet(batch.x, batch.edge_index, paths_of(architecture, hp.num_classes))
         loss = masked_cross_entropy(logits, batch.y, batch.val_mask)
-        val_acc = self.accuracy["val_acc"]
-        val_acc(logits[batch.val_mask], batch.y[batch.val_mask])
+        val_acc = update_accuracy(self.accuracy["val_acc"], logits, batch.y, batch.val_mask)
         sizes = size_metrics(architecture, hp.num_features, hp.num_classes, batch)
         size = int(batch.val_mask.sum())
         self.log("val/acc", val_acc, batch_size=size, prog_bar=True)

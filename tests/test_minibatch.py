@@ -69,3 +69,19 @@ def test_minibatch_search_and_retrain(tmp_path, monkeypatch):
     test = build_cli(["test", "--config", str(retrain_run / "config.yaml"),
                       "--ckpt_path", str(retrain_run / "checkpoints" / "best.ckpt")])
     assert float(test.trainer.callback_metrics["test/acc"]) >= 0.7  # chance is 0.33
+
+
+def test_a_part_without_masked_nodes_adds_nothing():
+    from torchmetrics.classification import MulticlassAccuracy
+
+    from lpgnas_pl.network import masked_cross_entropy, update_accuracy
+
+    logits = torch.randn(4, 3, requires_grad=True)
+    target, none = torch.tensor([0, 1, 2, 0]), torch.zeros(4, dtype=torch.bool)
+    loss = masked_cross_entropy(logits, target, none)
+    loss.backward()
+    assert float(loss) == 0.0 and torch.equal(logits.grad, torch.zeros(4, 3))  # a backward pass all the same
+    metric = MulticlassAccuracy(3, average="micro")
+    update_accuracy(metric, logits, target, none)
+    update_accuracy(metric, torch.eye(3)[[0, 1, 1, 0]], target, torch.tensor([True, True, True, False]))
+    assert float(metric.compute()) == pytest.approx(2 / 3)  # only the second part's three nodes count
