@@ -7,7 +7,7 @@ from typing import Optional
 import pytorch_lightning as pl
 import yaml
 
-from lpgnas_pl.derivation import derived_config, write_derived
+from lpgnas_pl.derivation import check_retrain_epochs, derived_config, write_derived
 from lpgnas_pl.errors import LPGNASError
 from lpgnas_pl.loggers import log_artifact
 
@@ -24,8 +24,7 @@ class ArchitectureDerivation(pl.Callback):
 
     def __init__(self, retrain_epochs: int = 200, every_n_epochs: Optional[int] = None, lr: float = 0.005,
                  weight_decay: float = 5e-4) -> None:
-        if retrain_epochs < 1:
-            raise LPGNASError(f"retrain_epochs: {retrain_epochs} is not allowed; allowed: an integer >= 1")
+        check_retrain_epochs(retrain_epochs)
         if every_n_epochs is not None and every_n_epochs < 1:
             raise LPGNASError(f"every_n_epochs: {every_n_epochs} is not allowed; allowed: None or an integer >= 1")
         self.retrain_epochs, self.every_n_epochs = retrain_epochs, every_n_epochs

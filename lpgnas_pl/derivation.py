@@ -18,6 +18,11 @@ from lpgnas_pl.errors import LPGNASError
 from lpgnas_pl.files import write_atomically
 
 
+def check_retrain_epochs(retrain_epochs: int) -> None:
+    if retrain_epochs < 1:
+        raise LPGNASError(f"retrain_epochs: {retrain_epochs} is not allowed; allowed: an integer >= 1")
+
+
 def derived_config(run_config: dict[str, Any], architecture: Architecture, dropout: float, attention_dropout: float,
                    retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4) -> dict[str, Any]:
     """An ``lpgnas fit`` config training ``architecture`` from scratch with ``lpgnas_pl.FixedGNN``
@@ -67,6 +72,7 @@ def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optio
 
     from lpgnas_pl.search import LPGNASSearch
 
+    check_retrain_epochs(retrain_epochs)
     ckpt_path = Path(ckpt_path)
     if not ckpt_path.is_file():
         raise LPGNASError(f"ckpt_path: {str(ckpt_path)!r} is not a file; allowed: a checkpoint of an LPGNASSearch run")

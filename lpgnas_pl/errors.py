@@ -37,7 +37,8 @@ def parse_error_line(message: str, args: Sequence[str]) -> str:
     An unknown option names its class and that class's options; a config file that is not YAML
     names the file and the YAML problem; anything else keeps jsonargparse's lines minus the noise.
     """
-    help_command = f"lpgnas {args[0]} --help" if args and args[0] in LightningCLI.subcommands() else "lpgnas --help"
+    known = (*LightningCLI.subcommands(), "derive")
+    help_command = f"lpgnas {args[0]} --help" if args and args[0] in known else "lpgnas --help"
     listed = f"the options listed by {help_command}"
     if message.startswith("Problems parsing config"):
         return _yaml_problem(args) or f"--config: {' '.join(message.split())}; allowed: a YAML mapping of options"

@@ -320,3 +320,17 @@ def test_every_candidate_is_finite_without_edges(attention: str) -> None:
         out.sum().backward()
         assert torch.isfinite(out).all()
         assert all(p.grad is None or torch.isfinite(p.grad).all() for p in net.parameters())
+
+
+@pytest.mark.slow
+def test_derive_refuses_a_missing_file_and_a_fixed_checkpoint(checkpoints: dict[str, tuple[Path, Path]],
+                                                             workdir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert fails(["derive", "--ckpt_path", "nope.ckpt"], capsys) == (
+        "lpgnas: error: ckpt_path: 'nope.ckpt' is not a file; allowed: a checkpoint of an LPGNASSearch run")
+    fixed = checkpoints["fixed"][1]
+    assert fails(["derive", "--ckpt_path", str(fixed)], capsys) == (
+        f"lpgnas: error: ckpt_path: {fixed} (a checkpoint of lpgnas_pl.FixedGNN) is not allowed with model "
+        "lpgnas_pl.LPGNASSearch; allowed: a checkpoint saved by lpgnas_pl.LPGNASSearch")
+    assert fails(["derive", "--ckpt_path", str(fixed), "--retrain_epochs", "x"], capsys).endswith(
+        "(allowed: the options listed by lpgnas derive --help)")
+    assert files(workdir) == set() and not (fixed.parents[1] / "derived").exists()
