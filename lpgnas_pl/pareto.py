@@ -52,6 +52,16 @@ def non_dominated(points: Sequence[Point]) -> list[Point]:
     return sorted(front, key=lambda p: (p.model_kib, p.buffer_kib, -p.val_acc))
 
 
+def staircase(points: Sequence[Point], size: str) -> list[Point]:
+    """The two-objective front of accuracy against one size (``model_kib`` or ``buffer_kib``):
+    each point more accurate than every point at least as small."""
+    steps: list[Point] = []
+    for point in sorted(points, key=lambda p: (getattr(p, size), -p.val_acc)):
+        if not steps or point.val_acc > steps[-1].val_acc:
+            steps.append(point)
+    return steps
+
+
 def summary(architecture: Architecture) -> str:
     """One line per network: ``attention/aggregation heads x hidden activation`` per layer."""
     layers = []
@@ -85,15 +95,17 @@ def to_json(front: Sequence[Point], history: Sequence[Point]) -> str:
 
 def plot(front: Sequence[Point], history: Sequence[Point], title: str) -> bytes:
     """PNG bytes: validation accuracy against model size and against buffer size; every evaluated
-    point coloured by epoch, the non-dominated ones ringed and joined."""
+    point coloured by epoch, the non-dominated ones ringed, each panel's own front as a staircase."""
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True, constrained_layout=True)
     epochs = [p.epoch for p in history]
     for axis, size, label in ((axes[0], "model_kib", "model size (KiB)"), (axes[1], "buffer_kib", "buffer size (KiB)")):
         dots = axis.scatter([getattr(p, size) for p in history], [100 * p.val_acc for p in history], c=epochs,
                             cmap="viridis", s=14, alpha=0.8, label="evaluated architecture")
-        ordered = sorted(front, key=lambda p: getattr(p, size))
-        axis.plot([getattr(p, size) for p in ordered], [100 * p.val_acc for p in ordered], "o-", color="tab:red",
-                  markerfacecolor="none", markersize=9, linewidth=1, label="non-dominated (acc, model, buffer)")
+        axis.plot([getattr(p, size) for p in front], [100 * p.val_acc for p in front], "o", color="tab:red",
+                  markerfacecolor="none", markersize=9, label="non-dominated (accuracy, model, buffer)")
+        steps = staircase(history, size)
+        axis.plot([getattr(p, size) for p in steps], [100 * p.val_acc for p in steps], color="tab:red", linewidth=1,
+                  drawstyle="steps-post", label="best accuracy at this size or smaller")
         axis.set_xscale("log")
         axis.set_xlabel(label)
         axis.grid(True, which="both", alpha=0.3)

@@ -70,3 +70,12 @@ def test_callback_records_every_validation_and_writes_its_files(tmp_path):
     resumed = ParetoFront()
     resumed.load_state_dict(pareto.state_dict())
     assert resumed.history == pareto.history and resumed.front == front
+
+
+def test_staircase_is_the_front_of_accuracy_against_one_size():
+    from lpgnas_pl.pareto import staircase
+
+    points = [point(0, 0.80, 10, 100), point(1, 0.85, 20, 50), point(2, 0.70, 5, 300), point(3, 0.80, 30, 10),
+              point(4, 0.60, 5, 400)]
+    assert [p.epoch for p in staircase(points, "model_kib")] == [2, 0, 1]  # 3 is larger and less accurate than 1
+    assert [p.epoch for p in staircase(points, "buffer_kib")] == [3, 1]
