@@ -58,7 +58,8 @@ class LPGNASCLI(LightningCLI):
         """Lightning's parse, then refuses a ``--ckpt_path`` saved by another model class than the
         config's (Lightning itself would silently switch to the checkpoint's class)."""
         super().parse_arguments(parser, args)
-        config = self.config[self.config.subcommand]
+        subcommand = self.config.get("subcommand")  # None with run=False
+        config = self.config[subcommand] if subcommand else self.config
         check_ckpt_path(config.get("ckpt_path"), config.model.class_path)
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
