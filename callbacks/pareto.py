@@ -44,9 +44,9 @@ class ParetoFront(pl.Callback):
         acc, model_kib, buffer_kib = (float(trainer.callback_metrics[name]) for name in METRICS)
         self.history.append(Point(trainer.current_epoch, acc, model_kib, buffer_kib, pl_module.argmax().to_dict()))
         front = self.front
-        if trainer.logger is not None:
-            trainer.logger.log_metrics({"pareto/size": len(front), "pareto/best_acc": max(p.val_acc for p in front)},
-                                       step=trainer.global_step)
+        for logger in trainer.loggers:
+            logger.log_metrics({"pareto/size": len(front), "pareto/best_acc": max(p.val_acc for p in front)},
+                               step=trainer.global_step)
         if trainer.is_global_zero:
             self._write(trainer, front, png=False)
 
