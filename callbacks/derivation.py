@@ -36,15 +36,15 @@ class ArchitectureDerivation(pl.Callback):
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.every_n_epochs and not trainer.sanity_checking and (trainer.current_epoch + 1) % self.every_n_epochs == 0:
-            self.derive(trainer, pl_module)
+            self.derive(trainer, pl_module, epochs=trainer.current_epoch + 1)
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        path = self.derive(trainer, pl_module)
+        path = self.derive(trainer, pl_module, epochs=trainer.current_epoch)
         if trainer.is_global_zero:
             log_artifact(trainer, path, "derived", "config")
             print(f"derived architecture: {path}\nretrain it: lpgnas fit --config {path}")
 
-    def derive(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Path:
+    def derive(self, trainer: pl.Trainer, pl_module: pl.LightningModule, epochs: int) -> Path:
         """Writes derived.yaml and arch.json (rank 0 only); returns the derived.yaml path."""
         run = self.run
         if trainer.is_global_zero:
@@ -54,5 +54,5 @@ class ArchitectureDerivation(pl.Callback):
             hp = pl_module.hparams
             derived = derived_config(config, pl_module.argmax(), hp.dropout, hp.attention_dropout,
                                      self.retrain_epochs, self.lr, self.weight_decay)
-            write_derived(run, derived, f"after {trainer.current_epoch} epochs")
+            write_derived(run, derived, f"after {epochs} epochs")
         return run / "derived.yaml"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Union
 
 import torch
 from torch import nn
@@ -17,6 +17,19 @@ def wrong_class(saved: str, wanted: str, path: Optional[str] = None) -> LPGNASEr
                        f"allowed: a checkpoint saved by {wanted}")
 
 
+def load_checkpoint(path: Union[str, Path]) -> dict[str, Any]:
+    """The checkpoint at ``path`` (tensors and plain data only), or a one-line error."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise LPGNASError(f"ckpt_path: {str(path)!r} is not a Lightning checkpoint ({type(err).__name__}); "
+                          "allowed: a .ckpt file saved by lpgnas") from None
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise LPGNASError(f"ckpt_path: {str(path)!r} is not a Lightning checkpoint (no state_dict); "
+                          "allowed: a .ckpt file saved by lpgnas")
+    return checkpoint
+
+
 def check_ckpt_path(ckpt_path: Optional[str], model_class_path: str) -> None:
     """Refuses a ``--ckpt_path`` that Lightning recorded for another model class than the config's.
 
@@ -24,7 +37,7 @@ def check_ckpt_path(ckpt_path: Optional[str], model_class_path: str) -> None:
     """
     if not ckpt_path or not Path(ckpt_path).is_file():  # also Lightning's "best", "last", ...
         return
-    hparams = torch.load(ckpt_path, map_location="cpu", weights_only=True).get("hyper_parameters", {})
+    hparams = load_checkpoint(ckpt_path).get("hyper_parameters", {})
     saved = hparams.get("_class_path")
     if saved is not None and (import_class(saved) or saved) != (import_class(model_class_path) or model_class_path):
         raise wrong_class(saved, model_class_path, ckpt_path)

@@ -11,6 +11,7 @@ import pytorch_lightning as pl
 from jsonargparse import ArgumentParser
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+from pytorch_lightning.strategies import DDPStrategy
 
 from lpgnas_pl.checkpoints import check_ckpt_path
 from lpgnas_pl.data import GraphDataModule
@@ -29,7 +30,7 @@ TRAINER_DEFAULTS = {
 
 
 def latest_checkpoint() -> ModelCheckpoint:
-    """``checkpoints/last.ckpt``, rewritten after every epoch: what ``--ckpt_path`` resumes from.
+    """``checkpoints/last.ckpt``, rewritten at every validation: what ``--ckpt_path`` resumes from.
     (Lightning's own ``save_last`` only rewrites it when the best checkpoint improves.)"""
     return ModelCheckpoint(filename="last", monitor=None, save_top_k=1, enable_version_counter=False)
 
@@ -44,11 +45,14 @@ class LPGNASCLI(LightningCLI):
     instead of printing the usage.
     """
 
-    def before_instantiate_classes(self) -> None:
-        """``ddp`` / ``ddp_spawn`` allow unused parameters: a search runs one path of its supernet."""
-        trainer = self._get(self.config, "trainer")
-        if trainer.strategy in ("ddp", "ddp_spawn"):
-            trainer.strategy = f"{trainer.strategy}_find_unused_parameters_true"
+    def instantiate_trainer(self, **kwargs: Any) -> pl.Trainer:
+        """Every DDP strategy (``ddp``, ``ddp_spawn``, or the one ``auto`` picks for several devices)
+        allows unused parameters, unless the config says otherwise: a search runs one path of its
+        supernet per step."""
+        trainer = super().instantiate_trainer(**kwargs)
+        if isinstance(trainer.strategy, DDPStrategy):
+            trainer.strategy._ddp_kwargs.setdefault("find_unused_parameters", True)
+        return trainer
 
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("exit_on_error", False)
@@ -135,7 +139,7 @@ def main(args: Optional[list[str]] = None) -> None:
             build_cli(args)  # None, not sys.argv[1:]: Lightning warns when it is given both
     except Exception as exc:  # only user and parse errors are shortened; the rest keep their traceback
         error = find_user_error(exc)
-        if error is None and not isinstance(exc, ArgumentError):
+        if error is None and not isinstance(exc, (ArgumentError, UnicodeDecodeError)):
             raise
         print(f"lpgnas: error: {error or parse_error_line(str(exc), argv)}", file=sys.stderr)
         sys.exit(2)

@@ -13,7 +13,7 @@ from typing import Any, Optional
 import yaml
 
 from lpgnas_pl.architecture import Architecture
-from lpgnas_pl.checkpoints import wrong_class
+from lpgnas_pl.checkpoints import load_checkpoint, wrong_class
 from lpgnas_pl.errors import LPGNASError
 from lpgnas_pl.files import write_atomically
 
@@ -30,9 +30,10 @@ def derived_config(run_config: dict[str, Any], architecture: Architecture, dropo
     with Adam(lr, weight_decay). ``run_config`` is the search run's ``config.yaml``; its trainer
     settings are kept except the callbacks and the epoch budget, and its logger name gets ``_retrain``."""
     trainer = {k: v for k, v in (run_config.get("trainer") or {}).items() if k not in ("callbacks", "max_steps")}
-    logger = trainer.get("logger")
-    if isinstance(logger, dict) and "name" in logger.get("init_args", {}):
-        logger["init_args"]["name"] = f"{logger['init_args']['name']}_retrain"
+    loggers = trainer.get("logger")
+    for logger in loggers if isinstance(loggers, list) else [loggers]:
+        if isinstance(logger, dict) and "name" in logger.get("init_args", {}):
+            logger["init_args"]["name"] = f"{logger['init_args']['name']}_retrain"
     return {
         "seed_everything": run_config.get("seed_everything", 0),
         "trainer": {**trainer, "max_epochs": retrain_epochs},
@@ -68,8 +69,6 @@ def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optio
         lr: Adam learning rate of the retrain.
         weight_decay: Adam weight decay of the retrain.
     """
-    import torch
-
     from lpgnas_pl.search import LPGNASSearch
 
     check_retrain_epochs(retrain_epochs)
@@ -81,7 +80,7 @@ def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optio
     if not run_config.is_file():
         raise LPGNASError(f"run_config: {str(run_config)!r} is not a file; allowed: the search run's config.yaml "
                           "(pass --run_config)")
-    checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    checkpoint = load_checkpoint(ckpt_path)
     if not any(key.startswith("architecture_controller.") for key in checkpoint.get("state_dict", {})):
         saved = checkpoint.get("hyper_parameters", {}).get("_class_path", "another model class")
         raise wrong_class(saved, "lpgnas_pl.LPGNASSearch", str(ckpt_path))

@@ -40,7 +40,7 @@ def parse_error_line(message: str, args: Sequence[str]) -> str:
     known = (*LightningCLI.subcommands(), "derive")
     help_command = f"lpgnas {args[0]} --help" if args and args[0] in known else "lpgnas --help"
     listed = f"the options listed by {help_command}"
-    if message.startswith("Problems parsing config"):
+    if message.startswith("Problems parsing config") or "codec can't decode" in message:
         return _yaml_problem(args) or f"--config: {' '.join(message.split())}; allowed: a YAML mapping of options"
     unknown = re.search(r"Option '([\w.]+)' is not accepted", message)
     before = message[:unknown.start()] if unknown else ""
@@ -69,10 +69,13 @@ def _yaml_problem(args: Sequence[str]) -> Optional[str]:
         if flag in ("-c", "--config") and Path(value).is_file():
             try:
                 yaml.safe_load(Path(value).read_text())
-            except yaml.MarkedYAMLError as err:
-                mark = err.problem_mark
-                return (f"--config: {value} is not valid YAML ({err.problem} at line {mark.line + 1}, "
-                        f"column {mark.column + 1}); allowed: a YAML mapping of options")
+            except UnicodeDecodeError:
+                return f"--config: {value} is not text; allowed: a YAML mapping of options"
+            except yaml.YAMLError as err:
+                mark = getattr(err, "problem_mark", None)
+                where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+                problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+                return f"--config: {value} is not valid YAML ({problem}{where}); allowed: a YAML mapping of options"
     return None
 
 

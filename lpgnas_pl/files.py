@@ -11,7 +11,10 @@ def write_atomically(path: Path, content: Union[str, bytes]) -> None:
     """Writes ``content`` to a temporary file beside ``path``, then renames it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(handle, 0o666 & ~umask)  # mkstemp's 0600 would hide run files from the rest of a team
         with os.fdopen(handle, "wb" if isinstance(content, bytes) else "w") as file:
             file.write(content)
         os.replace(temporary, path)

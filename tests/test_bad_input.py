@@ -334,3 +334,22 @@ def test_derive_refuses_a_missing_file_and_a_fixed_checkpoint(checkpoints: dict[
     assert fails(["derive", "--ckpt_path", str(fixed), "--retrain_epochs", "x"], capsys).endswith(
         "(allowed: the options listed by lpgnas derive --help)")
     assert files(workdir) == set() and not (fixed.parents[1] / "derived").exists()
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"trainer:\n  max_epochs: 3\x07\n", "--config: c.yaml is not valid YAML (unacceptable character #x0007: special characters are not allowed)"),
+    (b"\xff\xfe\x00binary", "--config: c.yaml is not text; allowed: a YAML mapping of options"),
+], ids=["control-character", "binary"])
+def test_unreadable_config_files(workdir: Path, capsys: pytest.CaptureFixture, content: bytes, expected: str) -> None:
+    (workdir / "c.yaml").write_bytes(content)
+    assert fails(["fit", "--config", "c.yaml"], capsys).startswith(f"lpgnas: error: {expected}")
+    assert files(workdir) == {"c.yaml"}
+
+
+@pytest.mark.parametrize("subcommand", ["fit", "derive"])
+def test_a_file_that_is_not_a_checkpoint(workdir: Path, capsys: pytest.CaptureFixture, subcommand: str) -> None:
+    (workdir / "not.ckpt").write_text("model: 1\n")
+    args = ["derive", "--ckpt_path", "not.ckpt", "--run_config", write(workdir, "c.yaml", config())] if (
+        subcommand == "derive") else ["fit", "--config", write(workdir, "c.yaml", config()), "--ckpt_path", "not.ckpt"]
+    assert fails(args, capsys).startswith("lpgnas: error: ckpt_path: 'not.ckpt' is not a Lightning checkpoint (")
+    assert files(workdir) == {"c.yaml", "not.ckpt"}

@@ -160,3 +160,30 @@ def test_a_failed_write_leaves_the_previous_file_whole(tmp_path, monkeypatch):
         files.write_atomically(target, "epoch,val_acc\n0,0.5\n1,0.6\n")
     assert target.read_text() == "epoch,val_acc\n0,0.5\n"  # the old content, not half of the new
     assert [p.name for p in tmp_path.iterdir()] == ["pareto.csv"]  # no temporary file left
+
+
+def test_run_files_get_the_umask_permissions_not_0600(tmp_path):
+    import os
+    import stat
+
+    from lpgnas_pl.files import write_atomically
+
+    old = os.umask(0o022)
+    try:
+        write_atomically(tmp_path / "derived.yaml", "x: 1\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "derived.yaml").stat().st_mode) == 0o644
+
+
+def test_derived_config_renames_every_logger_of_a_list():
+    from lpgnas_pl import Architecture
+    from lpgnas_pl.derivation import derived_config
+
+    loggers = [{"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"name": "lpgnas_wandb"}},
+               {"class_path": "lpgnas_pl.loggers.WandbLogger", "init_args": {"project": "lpgnas"}}]
+    arch = Architecture.from_dict(TINY["model"]["init_args"]["architecture"])
+    config = derived_config({"trainer": {"logger": loggers, "callbacks": []}, "data": TINY["data"]}, arch, 0.5, 0.0)
+    assert config["trainer"]["logger"][0]["init_args"]["name"] == "lpgnas_wandb_retrain"
+    assert config["trainer"]["logger"][1]["init_args"] == {"project": "lpgnas"}
+    assert "callbacks" not in config["trainer"] and config["trainer"]["max_epochs"] == 200
