@@ -9,6 +9,7 @@ import yaml
 
 from lpgnas_pl.derivation import check_retrain_epochs, derived_config, write_derived
 from lpgnas_pl.errors import LPGNASError
+from lpgnas_pl.files import run_directory
 from lpgnas_pl.loggers import log_artifact
 
 
@@ -32,7 +33,7 @@ class ArchitectureDerivation(pl.Callback):
         self.run = Path(".")
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
-        self.run = Path(trainer.log_dir or ".")  # on every rank: log_dir is a collective call under DDP
+        self.run = run_directory(trainer)
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.every_n_epochs and not trainer.sanity_checking and (trainer.current_epoch + 1) % self.every_n_epochs == 0:

@@ -7,7 +7,7 @@ from typing import Any
 import pytorch_lightning as pl
 
 from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.files import write_atomically
+from lpgnas_pl.files import run_directory, write_atomically
 from lpgnas_pl.loggers import wandb_loggers
 from lpgnas_pl.pareto import CSV_COLUMNS, Point, non_dominated, plot, records, to_csv, to_json
 
@@ -29,7 +29,7 @@ class ParetoFront(pl.Callback):
         self.run = Path(".")
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
-        self.run = Path(trainer.log_dir or ".")  # on every rank: log_dir is a collective call under DDP
+        self.run = run_directory(trainer)
 
     @property
     def front(self) -> list[Point]:
@@ -44,17 +44,20 @@ class ParetoFront(pl.Callback):
         acc, model_kib, buffer_kib = (float(trainer.callback_metrics[name]) for name in METRICS)
         self.history.append(Point(trainer.current_epoch, acc, model_kib, buffer_kib, pl_module.argmax().to_dict()))
         front = self.front
+        metrics = {"pareto/size": len(front), "pareto/best_acc": max(p.val_acc for p in front)}
         for logger in trainer.loggers:
-            logger.log_metrics({"pareto/size": len(front), "pareto/best_acc": max(p.val_acc for p in front)},
-                               step=trainer.global_step)
+            logger.log_metrics(metrics, step=trainer.global_step)
         if trainer.is_global_zero:
-            self._write(trainer, front, png=False)
+            self._write_tables(front)
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not self.history or not trainer.is_global_zero:
             return
         front = self.front
-        png = self._write(trainer, front, png=True)
+        self._write_tables(front)
+        png = self.run / "pareto.png"
+        title = f"{self.run.parent.name}/{self.run.name}: {len(self.history)} evaluated, {len(front)} non-dominated"
+        write_atomically(png, plot(front, self.history, title))
         for logger in wandb_loggers(trainer):
             import wandb
 
@@ -64,16 +67,11 @@ class ParetoFront(pl.Callback):
                 "pareto/scatter": wandb.plot.scatter(table, "model_kib", "val_acc", title="Pareto front"),
                 "pareto/plot": wandb.Image(str(png)),
             })
-        print(f"pareto front ({len(front)} of {len(self.history)} evaluated): {png.parent / 'pareto.csv'}")
+        print(f"pareto front ({len(front)} of {len(self.history)} evaluated): {self.run / 'pareto.csv'}")
 
-    def _write(self, trainer: pl.Trainer, front: list[Point], png: bool) -> Path:
-        run = self.run
-        write_atomically(run / "pareto.csv", to_csv(front))
-        write_atomically(run / "pareto.json", to_json(front, self.history))
-        if png:
-            title = f"{run.parent.name}/{run.name}: {len(self.history)} evaluated, {len(front)} non-dominated"
-            write_atomically(run / "pareto.png", plot(front, self.history, title))
-        return run / "pareto.png"
+    def _write_tables(self, front: list[Point]) -> None:
+        write_atomically(self.run / "pareto.csv", to_csv(front))
+        write_atomically(self.run / "pareto.json", to_json(front, self.history))
 
     def state_dict(self) -> dict[str, Any]:
         return {"history": [p.__dict__ for p in self.history]}

@@ -42,7 +42,7 @@ class TemperatureAnnealing(pl.Callback):
         self.tau_start, self.tau_end, self.schedule, self.interval = tau_start, tau_end, schedule, interval
         self.batches_seen = 0
 
-    def _set(self, trainer: pl.Trainer, pl_module: pl.LightningModule, done: int, total: int) -> None:
+    def _set(self, pl_module: pl.LightningModule, done: int, total: int) -> None:
         if not hasattr(pl_module, "temperature"):
             raise LPGNASError(f"TemperatureAnnealing needs a module with a temperature; "
                               f"{type(pl_module).__name__} has none (allowed: lpgnas_pl.LPGNASSearch)")
@@ -53,12 +53,12 @@ class TemperatureAnnealing(pl.Callback):
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.interval == "epoch":
-            self._set(trainer, pl_module, trainer.current_epoch, trainer.max_epochs)
+            self._set(pl_module, trainer.current_epoch, trainer.max_epochs)
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
                              batch_idx: int) -> None:
         if self.interval == "step":
-            self._set(trainer, pl_module, self.batches_seen, int(trainer.estimated_stepping_batches))
+            self._set(pl_module, self.batches_seen, int(trainer.estimated_stepping_batches))
         self.batches_seen += 1
 
     def state_dict(self) -> dict[str, Any]:

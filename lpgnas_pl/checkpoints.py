@@ -18,9 +18,10 @@ def wrong_class(saved: str, wanted: str, path: Optional[str] = None) -> LPGNASEr
 
 
 def load_checkpoint(path: Union[str, Path]) -> dict[str, Any]:
-    """The checkpoint at ``path`` (tensors and plain data only), or a one-line error."""
+    """The checkpoint at ``path`` (tensors and plain data only), or a one-line error. Memory-mapped:
+    checking a ``--ckpt_path`` reads its metadata, not the weights Lightning then loads."""
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception as err:
         raise LPGNASError(f"ckpt_path: {str(path)!r} is not a Lightning checkpoint ({type(err).__name__}); "
                           "allowed: a .ckpt file saved by lpgnas") from None

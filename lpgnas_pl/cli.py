@@ -17,6 +17,7 @@ from lpgnas_pl.checkpoints import check_ckpt_path
 from lpgnas_pl.data import GraphDataModule
 from lpgnas_pl.derivation import derive
 from lpgnas_pl.errors import find_user_error, parse_error_line
+from lpgnas_pl.files import run_directory
 from lpgnas_pl.loggers import SaveConfig
 from lpgnas_pl.module import FixedGNN
 
@@ -86,12 +87,12 @@ class LPGNASCLI(LightningCLI):
         """Says where the run landed and, for a model that can be tested, how to test it."""
         trainer = self.trainer
         best = trainer.checkpoint_callback
-        run = trainer.log_dir or "."  # on every rank: a collective call under DDP
+        run = run_directory(trainer)
         if not trainer.is_global_zero or best is None or not best.best_model_path:
             return
         print(f"\nbest {best.monitor} {float(best.best_model_score):.4f}: {best.best_model_path}")
         if isinstance(self.model, FixedGNN):  # a search never sees the test nodes
-            config = os.path.join(run, "config.yaml")
+            config = run / "config.yaml"
             print(f"test it: lpgnas test --config {config} --ckpt_path {best.best_model_path}")
 
 

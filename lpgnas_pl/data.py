@@ -12,7 +12,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Optional, Union
+from typing import Callable, Literal, Optional, Union, get_args
 
 import pytorch_lightning as pl
 import torch
@@ -30,7 +30,7 @@ from lpgnas_pl.registry import Registry
 
 Split = Literal["public", "full", "random"]
 Loader = Literal["full", "random_node", "neighbor"]
-LOADERS = ("full", "random_node", "neighbor")
+LOADERS = get_args(Loader)
 
 
 class DatasetError(LPGNASError):

@@ -6,6 +6,14 @@ import tempfile
 from pathlib import Path
 from typing import Union
 
+import pytorch_lightning as pl
+
+
+def run_directory(trainer: pl.Trainer) -> Path:
+    """The run's directory (the first logger's). Call it on every rank: under DDP ``log_dir`` is a
+    collective call, and a call from rank 0 alone would hang."""
+    return Path(trainer.log_dir or ".")
+
 
 def write_atomically(path: Path, content: Union[str, bytes]) -> None:
     """Writes ``content`` to a temporary file beside ``path``, then renames it over ``path``."""
