@@ -8,6 +8,7 @@ from argparse import ArgumentError
 from typing import Any, Optional
 
 import pytorch_lightning as pl
+import torch
 from jsonargparse import ArgumentParser
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
@@ -144,6 +145,11 @@ def main(args: Optional[list[str]] = None) -> None:
             raise
         print(f"lpgnas: error: {error or parse_error_line(str(exc), argv)}", file=sys.stderr)
         sys.exit(2)
+    finally:
+        # Lightning leaves the DDP process group open; gloo's threads then abort the interpreter's
+        # exit now and then ("terminate called without an active exception", status -6)
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
