@@ -31,7 +31,8 @@ def test_offline_wandb_run_records_everything(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("WANDB_MODE", "offline")
     (tmp_path / "search.yaml").write_text(yaml.safe_dump(SEARCH))
     build_cli(["fit", "--config", "search.yaml", "--config", str(REPO / "configs" / "logger" / "wandb.yaml")])
-    wandb.finish()  # what the end of the lpgnas process does
+    wandb.finish()  # what the end of the lpgnas process does: finish the run, then stop the
+    wandb.teardown()  # wandb service, which is what flushes the offline .wandb log to disk
     assert "logging offline under runs/wandb; sync later with: wandb sync runs/wandb/offline-run-*" in (
         capsys.readouterr().err)
     run = tmp_path / "runs" / "lpgnas_wandb" / "version_0"  # the CSVLogger keeps the run directory
