@@ -119,8 +119,13 @@ def run(args: argparse.Namespace) -> None:
         "seeds": args.seeds, "epochs": args.epochs, "machine": f"{os.cpu_count()} CPU cores, torch threads "
         f"{torch.get_num_threads()}", "command": "python -m benchmarks.results " + shlex.join(sys.argv[1:]),
     }
-    record["baselines"] = baselines(args.dataset, dm, list(range(args.seeds)), args.epochs, not args.float32_gat_only)
-    record["searches"], record["config_beta"] = [], search_config["model"]["init_args"]["beta"]
+    path = RESULTS / f"{args.dataset}.json"
+    if args.append:  # more searches against the baselines already measured
+        record = json.loads(path.read_text())
+        record["command"] += " ; python -m benchmarks.results " + shlex.join(sys.argv[1:])
+    else:
+        record["baselines"] = baselines(args.dataset, dm, list(range(args.seeds)), args.epochs, not args.float32_gat_only)
+        record["searches"], record["config_beta"] = [], search_config["model"]["init_args"]["beta"]
     for beta, seed in itertools.product(args.betas or [record["config_beta"]], args.search_seeds):
         found = search(args.dataset, seed, beta, args.out, args.search_args)
         derived = yaml.safe_load((Path(found["run"]) / "derived.yaml").read_text())
@@ -128,15 +133,20 @@ def run(args: argparse.Namespace) -> None:
         arch = Architecture.from_dict(init["architecture"])
         build = lambda: GNN(arch, dm.num_features, dm.num_classes, init["dropout"], init["attention_dropout"])  # noqa: E731
         found["architecture"], found["description"] = init["architecture"], describe(arch)
-        found["bits"] = quantisation_bits(arch)
+        found["bits"], found["search_args"] = quantisation_bits(arch), args.search_args
         found["retrains"] = [trained("LPGNAS-PL derived", arch, build, derived, dm, s, derived["trainer"]["max_epochs"])
                              for s in range(args.seeds)]
         record["searches"].append(found)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{args.dataset}.json"
     path.write_text(json.dumps(record, indent=1))
     print(f"\nwrote {path}\n")
     print(accuracy_table([record]))
+
+
+def search_label(found: dict) -> str:
+    """beta, search seed and any extra search arguments of one search."""
+    extra = " ".join(found.get("search_args", []))
+    return f"beta {found['beta']}, seed {found['seed']}" + (f", {extra}" if extra else "")
 
 
 def acc(values: list[float]) -> str:
@@ -160,7 +170,7 @@ def accuracy_table(records: list[dict]) -> str:
         paper = PAPER.get(rec["dataset"], {})
         rows = [(label, runs, "", paper.get(label.split()[1], "") if label.startswith("PyG") else "")
                 for label, runs in groups.items()]
-        rows += [(f"LPGNAS-PL derived (beta {s['beta']}, search seed {s['seed']})", s["retrains"], f"{s['wall_s'] / 60:.1f} min",
+        rows += [(f"LPGNAS-PL derived ({search_label(s)})", s["retrains"], f"{s['wall_s'] / 60:.1f} min",
                   paper.get("LPGNAS", "")) for s in rec["searches"]]
         for label, runs, search_time, reference in rows:
             r = runs[0]
@@ -184,7 +194,7 @@ def target_table(records: list[dict]) -> str:
             mean = statistics.mean(x["test"] for x in s["retrains"])
             smaller = gat[0]["model_kib"] / s["retrains"][0]["model_kib"]
             met = mean >= gat_acc and smaller >= 8 and (rec["dataset"] != "cora" or mean >= 0.898)
-            lines.append(f"| {rec['dataset']} (beta {s['beta']}, seed {s['seed']}) | {100 * mean:.2f} | {100 * gat_acc:.2f} | "
+            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {100 * mean:.2f} | {100 * gat_acc:.2f} | "
                          f"{100 * (mean - gat_acc):+.2f} | {smaller:.1f} | {'yes' if met else 'no'} |")
     return "\n".join(lines)
 
@@ -196,7 +206,7 @@ def bits_table(records: list[dict]) -> str:
     for rec in records:
         for s in rec["searches"]:
             cells = " | ".join("/".join(str(b) for b in s["bits"][c]) for c in COMPONENTS)
-            lines.append(f"| {rec['dataset']} (beta {s['beta']}, seed {s['seed']}) | {s['description']} | {cells} | "
+            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {s['description']} | {cells} | "
                          f"{mean_bits(s['bits'], 'weight'):.1f} | {mean_bits(s['bits'], 'activation'):.1f} |")
     return "\n".join(lines)
 
@@ -207,7 +217,7 @@ def cost_table(records: list[dict]) -> str:
     for rec in records:
         gat = statistics.mean(x["full_epoch_s"] for x in grouped(rec["baselines"])["PyG GAT float32"])
         for s in rec["searches"]:
-            lines.append(f"| {rec['dataset']} (beta {s['beta']}, seed {s['seed']}) | {rec['nodes']} | {rec['edges']} | {s['epochs']} | "
+            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {rec['nodes']} | {rec['edges']} | {s['epochs']} | "
                          f"{s['wall_s'] / 60:.1f} min | {s['s_per_epoch']:.3f} | {gat:.3f} | "
                          f"{s['s_per_epoch'] / gat:.1f} | {s['peak_gb']:.1f} GB |")
     return "\n".join(lines)
@@ -241,6 +251,8 @@ def main() -> None:
     run_parser.add_argument("--epochs", type=int, default=200, help="training epochs of the baselines")
     run_parser.add_argument("--search-seeds", type=int, nargs="+", default=[0])
     run_parser.add_argument("--betas", type=float, nargs="+", help="searches at each (a Pareto sweep); default: the config's")
+    run_parser.add_argument("--append", action="store_true",
+                            help="add the searches to docs/results/<dataset>.json, keeping its baselines")
     run_parser.add_argument("--float32-gat-only", action="store_true",
                             help="no W8A8/W4A8 GAT (the costliest baselines on large graphs)")
     run_parser.add_argument("--out", type=Path, default=Path("runs/results"))
