@@ -40,6 +40,8 @@ DATASETS = ("cora", "citeseer", "pubmed", "computers", "photo", "cs")
 RESULTS = REPO / "docs" / "results"
 # The paper's reported test accuracies (%), as the issue quotes them; other cells were not quoted.
 PAPER = {"cora": {"LPGNAS": 89.8, "PDNAS-4": 89.8, "GAT": 88.9, "JKNet": 87.6}, "computers": {"LPGNAS": 90.5}}
+# The issue's accuracy bar besides matching GAT: the paper's LPGNAS figure on Cora.
+TARGET = {"cora": PAPER["cora"]["LPGNAS"]}
 
 
 def describe(arch: Architecture) -> str:
@@ -111,21 +113,21 @@ def run(args: argparse.Namespace) -> None:
     search_config = load_config(f"configs/{args.dataset}.yaml")
     data_config = search_config["data"]
     dm = GraphDataModule(**data_config)
-    data = dm.data
-    record = {
-        "dataset": args.dataset, "data": data_config, "nodes": data.num_nodes,
-        "edges": with_self_loops(data.edge_index, data.num_nodes).size(1),
-        "train_val_test": [int(data.train_mask.sum()), int(data.val_mask.sum()), int(data.test_mask.sum())],
-        "seeds": args.seeds, "epochs": args.epochs, "machine": f"{os.cpu_count()} CPU cores, torch threads "
-        f"{torch.get_num_threads()}", "command": "python -m benchmarks.results " + shlex.join(sys.argv[1:]),
-    }
-    path = RESULTS / f"{args.dataset}.json"
+    data, path = dm.data, RESULTS / f"{args.dataset}.json"
+    command = "python -m benchmarks.results " + shlex.join(sys.argv[1:])
     if args.append:  # more searches against the baselines already measured
         record = json.loads(path.read_text())
-        record["command"] += " ; python -m benchmarks.results " + shlex.join(sys.argv[1:])
+        record["command"] += " ; " + command
     else:
-        record["baselines"] = baselines(args.dataset, dm, list(range(args.seeds)), args.epochs, not args.float32_gat_only)
-        record["searches"], record["config_beta"] = [], search_config["model"]["init_args"]["beta"]
+        record = {
+            "dataset": args.dataset, "data": data_config, "nodes": data.num_nodes,
+            "edges": with_self_loops(data.edge_index, data.num_nodes).size(1),
+            "train_val_test": [int(data.train_mask.sum()), int(data.val_mask.sum()), int(data.test_mask.sum())],
+            "seeds": args.seeds, "epochs": args.epochs, "command": command,
+            "machine": f"{os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}",
+            "config_beta": search_config["model"]["init_args"]["beta"], "searches": [],
+            "baselines": baselines(args.dataset, dm, list(range(args.seeds)), args.epochs, not args.float32_gat_only),
+        }
     for beta, seed in itertools.product(args.betas or [record["config_beta"]], args.search_seeds):
         found = search(args.dataset, seed, beta, args.out, args.search_args)
         derived = yaml.safe_load((Path(found["run"]) / "derived.yaml").read_text())
@@ -193,7 +195,7 @@ def target_table(records: list[dict]) -> str:
         for s in rec["searches"]:
             mean = statistics.mean(x["test"] for x in s["retrains"])
             smaller = gat[0]["model_kib"] / s["retrains"][0]["model_kib"]
-            met = mean >= gat_acc and smaller >= 8 and (rec["dataset"] != "cora" or mean >= 0.898)
+            met = mean >= gat_acc and smaller >= 8 and 100 * mean >= TARGET.get(rec["dataset"], 0)
             lines.append(f"| {rec['dataset']} ({search_label(s)}) | {100 * mean:.2f} | {100 * gat_acc:.2f} | "
                          f"{100 * (mean - gat_acc):+.2f} | {smaller:.1f} | {'yes' if met else 'no'} |")
     return "\n".join(lines)
