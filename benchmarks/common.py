@@ -24,18 +24,21 @@ def optimizer_from_config(config: dict) -> Callable[[nn.Module], torch.optim.Opt
     return lambda model: torch.optim.Adam(model.parameters(), lr=opt["lr"], weight_decay=opt["weight_decay"])
 
 
-def train_and_evaluate(model: nn.Module, data: Data, make_optimizer, epochs: int) -> dict:
-    """Full-batch training; test accuracy at the epoch of best validation accuracy; the median
+def train_and_evaluate(model: nn.Module, data: Data, make_optimizer, epochs: int, float_epochs: int = 0) -> dict:
+    """Full-batch training, the first ``float_epochs`` unquantised (``model(..., float32=True)``, as
+    ``FixedGNN`` does); test accuracy at the epoch of best validation accuracy; the median
     train-step time (``epoch_s``) and the mean time of a whole epoch, train step plus evaluation
     (``full_epoch_s``)."""
     optimizer = make_optimizer(model)
     best_val, test_at_best, step_times = -1.0, 0.0, []
     loop_start = time.perf_counter()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         model.train()
         start = time.perf_counter()
         optimizer.zero_grad()
-        loss = F.cross_entropy(model(data.x, data.edge_index)[data.train_mask], data.y[data.train_mask])
+        warm_up = {"float32": True} if epoch < float_epochs else {}
+        logits = model(data.x, data.edge_index, **warm_up)
+        loss = F.cross_entropy(logits[data.train_mask], data.y[data.train_mask])
         loss.backward()
         optimizer.step()
         step_times.append(time.perf_counter() - start)

@@ -1,6 +1,7 @@
 """The reproduction table of docs/RESULTS.md: LPGNAS-PL against PyG's GCN/GAT, one dataset per run.
 
     python -m benchmarks.results run --dataset cora [--seeds 3] [--search-seeds 0] [-- SEARCH ARGS]
+    python -m benchmarks.results retrain --dataset cora [--float-epochs 50]  # the derived networks again
     python -m benchmarks.results report        # the markdown tables of every docs/results/<dataset>.json
 
 ``run``, on the split of configs/<dataset>.yaml, in one process: PyG's GCNConv/GATConv networks
@@ -63,9 +64,10 @@ def mean_bits(bits: dict[str, list[int]], kind: str) -> float:
     return statistics.mean(b for component, values in bits.items() if COMPONENTS[component] == kind for b in values)
 
 
-def trained(label: str, arch: Architecture, build, config: dict, dm: GraphDataModule, seed: int, epochs: int) -> dict:
+def trained(label: str, arch: Architecture, build, config: dict, dm: GraphDataModule, seed: int, epochs: int,
+            float_epochs: int = 0) -> dict:
     pl.seed_everything(seed, verbose=False)
-    result = train_and_evaluate(build(), dm.data, optimizer_from_config(config), epochs)
+    result = train_and_evaluate(build(), dm.data, optimizer_from_config(config), epochs, float_epochs)
     return {"label": label, "seed": seed, **result, **size_metrics(arch, dm.num_features, dm.num_classes, dm.data)}
 
 
@@ -130,15 +132,38 @@ def run(args: argparse.Namespace) -> None:
         }
     for beta, seed in itertools.product(args.betas or [record["config_beta"]], args.search_seeds):
         found = search(args.dataset, seed, beta, args.out, args.search_args)
-        derived = yaml.safe_load((Path(found["run"]) / "derived.yaml").read_text())
-        init = derived["model"]["init_args"]
-        arch = Architecture.from_dict(init["architecture"])
-        build = lambda: GNN(arch, dm.num_features, dm.num_classes, init["dropout"], init["attention_dropout"])  # noqa: E731
-        found["architecture"], found["description"] = init["architecture"], describe(arch)
-        found["bits"], found["search_args"] = quantisation_bits(arch), args.search_args
-        found["retrains"] = [trained("LPGNAS-PL derived", arch, build, derived, dm, s, derived["trainer"]["max_epochs"])
-                             for s in range(args.seeds)]
-        record["searches"].append(found)
+        found["search_args"] = args.search_args
+        record["searches"].append(retrained(found, dm, args.seeds))
+    write_record(record, path)
+
+
+def retrained(found: dict, dm: GraphDataModule, seeds: int, float_epochs: int | None = None) -> dict:
+    """``found`` with its run's derived network (derived.yaml) described and retrained ``seeds``
+    times; ``float_epochs`` overrides the derived config's float warm-up."""
+    derived = yaml.safe_load((Path(found["run"]) / "derived.yaml").read_text())
+    init = derived["model"]["init_args"]
+    arch = Architecture.from_dict(init["architecture"])
+    build = lambda: GNN(arch, dm.num_features, dm.num_classes, init["dropout"], init["attention_dropout"])  # noqa: E731
+    float_epochs = init.get("float_epochs", 0) if float_epochs is None else float_epochs
+    found["architecture"], found["description"] = init["architecture"], describe(arch)
+    found["bits"], found["float_epochs"] = quantisation_bits(arch), float_epochs
+    found["retrains"] = [trained("LPGNAS-PL derived", arch, build, derived, dm, s, derived["trainer"]["max_epochs"],
+                                 float_epochs) for s in range(seeds)]
+    return found
+
+
+def retrain(args: argparse.Namespace) -> None:
+    """Retrains the derived network of every search in docs/results/<dataset>.json again, from the
+    run directories it names; baselines and search measurements stay."""
+    path = RESULTS / f"{args.dataset}.json"
+    record = json.loads(path.read_text())
+    dm = GraphDataModule(**record["data"])
+    record["command"] += " ; python -m benchmarks.results " + shlex.join(sys.argv[1:])
+    record["searches"] = [retrained(found, dm, record["seeds"], args.float_epochs) for found in record["searches"]]
+    write_record(record, path)
+
+
+def write_record(record: dict, path: Path) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1))
     print(f"\nwrote {path}\n")
@@ -259,9 +284,12 @@ def main() -> None:
                             help="no W8A8/W4A8 GAT (the costliest baselines on large graphs)")
     run_parser.add_argument("--out", type=Path, default=Path("runs/results"))
     run_parser.add_argument("search_args", nargs="*", help="after --: extra arguments of every search")
+    retrain_parser = commands.add_parser("retrain", help="retrain the derived networks of a dataset's searches again")
+    retrain_parser.add_argument("--dataset", required=True, choices=DATASETS)
+    retrain_parser.add_argument("--float-epochs", type=int, help="float32 warm-up epochs; default: derived.yaml's")
     commands.add_parser("report", help="print the tables of docs/results/*.json")
     args = parser.parse_args()
-    run(args) if args.command == "run" else report()
+    {"run": run, "retrain": retrain, "report": lambda _: report()}[args.command](args)
 
 
 if __name__ == "__main__":

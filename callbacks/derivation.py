@@ -18,18 +18,19 @@ class ArchitectureDerivation(pl.Callback):
 
     - ``arch.json``: the controllers' argmax architecture;
     - ``derived.yaml``: a complete ``lpgnas fit`` config training that architecture from scratch
-      with ``lpgnas_pl.FixedGNN`` (quantisation-aware), on the run's data and split, with the
-      run's seed, ``retrain_epochs`` epochs and Adam(lr, weight_decay).
+      with ``lpgnas_pl.FixedGNN`` (quantisation-aware after ``float_epochs`` float32 epochs, default
+      a quarter of the retrain), on the run's data and split, with the run's seed, ``retrain_epochs``
+      epochs and Adam(lr, weight_decay).
     It reads the run's ``config.yaml`` (saved by the CLI) for data, seed and trainer settings.
     """
 
     def __init__(self, retrain_epochs: int = 200, every_n_epochs: Optional[int] = None, lr: float = 0.005,
-                 weight_decay: float = 5e-4) -> None:
-        check_retrain_epochs(retrain_epochs)
+                 weight_decay: float = 5e-4, float_epochs: Optional[int] = None) -> None:
+        check_retrain_epochs(retrain_epochs, float_epochs)
         if every_n_epochs is not None and every_n_epochs < 1:
             raise LPGNASError(f"every_n_epochs: {every_n_epochs} is not allowed; allowed: None or an integer >= 1")
         self.retrain_epochs, self.every_n_epochs = retrain_epochs, every_n_epochs
-        self.lr, self.weight_decay = lr, weight_decay
+        self.lr, self.weight_decay, self.float_epochs = lr, weight_decay, float_epochs
         self.run = Path(".")
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
@@ -54,6 +55,6 @@ class ArchitectureDerivation(pl.Callback):
             config.setdefault("data", dict(trainer.datamodule.hparams))
             hp = pl_module.hparams
             derived = derived_config(config, pl_module.argmax(), hp.dropout, hp.attention_dropout,
-                                     self.retrain_epochs, self.lr, self.weight_decay)
+                                     self.retrain_epochs, self.lr, self.weight_decay, self.float_epochs)
             write_derived(run, derived, f"after {epochs} epochs")
         return run / "derived.yaml"

@@ -18,17 +18,23 @@ from lpgnas_pl.errors import LPGNASError
 from lpgnas_pl.files import write_atomically
 
 
-def check_retrain_epochs(retrain_epochs: int) -> None:
+def check_retrain_epochs(retrain_epochs: int, float_epochs: Optional[int] = None) -> None:
     if retrain_epochs < 1:
         raise LPGNASError(f"retrain_epochs: {retrain_epochs} is not allowed; allowed: an integer >= 1")
+    if float_epochs is not None and not 0 <= float_epochs < retrain_epochs:
+        raise LPGNASError(f"float_epochs: {float_epochs} is not allowed; allowed: None (a quarter of retrain_epochs) "
+                          f"or an integer from 0 to retrain_epochs - 1 ({retrain_epochs - 1})")
 
 
 def derived_config(run_config: dict[str, Any], architecture: Architecture, dropout: float, attention_dropout: float,
-                   retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4) -> dict[str, Any]:
+                   retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4,
+                   float_epochs: Optional[int] = None) -> dict[str, Any]:
     """An ``lpgnas fit`` config training ``architecture`` from scratch with ``lpgnas_pl.FixedGNN``
-    (quantisation-aware) on the search run's data, split and seed, for ``retrain_epochs`` epochs
-    with Adam(lr, weight_decay). ``run_config`` is the search run's ``config.yaml``; its trainer
-    settings are kept except the callbacks and the epoch budget, and its logger name gets ``_retrain``."""
+    (quantisation-aware after ``float_epochs`` float32 epochs, default a quarter of the retrain) on
+    the search run's data, split and seed, for ``retrain_epochs`` epochs with Adam(lr, weight_decay).
+    ``run_config`` is the search run's ``config.yaml``; its trainer settings are kept except the
+    callbacks and the epoch budget, and its logger name gets ``_retrain``."""
+    float_epochs = retrain_epochs // 4 if float_epochs is None else float_epochs
     trainer = {k: v for k, v in (run_config.get("trainer") or {}).items() if k not in ("callbacks", "max_steps")}
     loggers = trainer.get("logger")
     for logger in loggers if isinstance(loggers, list) else [loggers]:
@@ -39,7 +45,7 @@ def derived_config(run_config: dict[str, Any], architecture: Architecture, dropo
         "trainer": {**trainer, "max_epochs": retrain_epochs},
         "model": {"class_path": "lpgnas_pl.FixedGNN", "init_args": {
             "architecture": architecture.to_dict(),
-            "dropout": dropout, "attention_dropout": attention_dropout,
+            "dropout": dropout, "attention_dropout": attention_dropout, "float_epochs": float_epochs,
             "optimizer": {"class_path": "torch.optim.Adam", "init_args": {"lr": lr, "weight_decay": weight_decay}},
         }},
         "data": run_config["data"],
@@ -57,7 +63,8 @@ def write_derived(directory: Path, config: dict[str, Any], source: str) -> Path:
 
 
 def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optional[Path] = None,
-           retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4) -> Path:
+           retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4,
+           float_epochs: Optional[int] = None) -> Path:
     """Derives the architecture of a search checkpoint into derived.yaml and arch.json.
 
     Args:
@@ -68,10 +75,12 @@ def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optio
         retrain_epochs: epochs of the retrain.
         lr: Adam learning rate of the retrain.
         weight_decay: Adam weight decay of the retrain.
+        float_epochs: first epochs of the retrain run in float32, before quantisation-aware training;
+            default a quarter of retrain_epochs.
     """
     from lpgnas_pl.search import LPGNASSearch
 
-    check_retrain_epochs(retrain_epochs)
+    check_retrain_epochs(retrain_epochs, float_epochs)
     ckpt_path = Path(ckpt_path)
     if not ckpt_path.is_file():
         raise LPGNASError(f"ckpt_path: {str(ckpt_path)!r} is not a file; allowed: a checkpoint of an LPGNASSearch run")
@@ -87,5 +96,5 @@ def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optio
     model = LPGNASSearch.load_from_checkpoint(ckpt_path, map_location="cpu")
     directory = Path(output_dir) if output_dir is not None else run / "derived" / ckpt_path.stem
     config = derived_config(yaml.safe_load(run_config.read_text()), model.argmax(), model.hparams.dropout,
-                            model.hparams.attention_dropout, retrain_epochs, lr, weight_decay)
+                            model.hparams.attention_dropout, retrain_epochs, lr, weight_decay, float_epochs)
     return write_derived(directory, config, f"{ckpt_path}, epoch {checkpoint['epoch']}")

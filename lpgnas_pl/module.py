@@ -12,6 +12,7 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from lpgnas_pl.architecture import Architecture
 from lpgnas_pl.checkpoints import check_loaded_class
+from lpgnas_pl.errors import LPGNASError
 from lpgnas_pl.network import GNN, masked_cross_entropy, size_metrics, update_accuracy
 
 STAGES = ("train", "val", "test")
@@ -28,6 +29,12 @@ class FixedGNN(pl.LightningModule):
     Logs ``{train,val,test}/loss`` and ``{train,val,test}/acc`` (torchmetrics accuracy); on
     validate and test also ``model_kib``, ``buffer_kib`` and their ratios to float32 (DESIGN 2.3).
     ``num_features`` and ``num_classes`` are linked from the datamodule by the CLI.
+
+    ``float_epochs``: the first training epochs run every component in float32 before
+    quantisation-aware training starts. From a fresh initialisation a coarse fixed-point activation
+    (e.g. fix2.2, step 0.25) can round every value to exactly 0, and a relu after it then passes no
+    gradient at all; float epochs first grow the weights to a scale the quantisers resolve.
+    Validation and test always run the quantised network, so every logged accuracy is its own.
     """
 
     def __init__(
@@ -38,7 +45,10 @@ class FixedGNN(pl.LightningModule):
         dropout: float = 0.5,
         attention_dropout: float = 0.0,
         optimizer: OptimizerCallable = default_optimizer,
+        float_epochs: int = 0,
     ) -> None:
+        if isinstance(float_epochs, bool) or not isinstance(float_epochs, int) or float_epochs < 0:
+            raise LPGNASError(f"float_epochs: {float_epochs!r} is not allowed; allowed: an integer >= 0")
         super().__init__()
         self.save_hyperparameters(ignore=["optimizer"])
         self.architecture = architecture
@@ -48,12 +58,13 @@ class FixedGNN(pl.LightningModule):
             {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro") for stage in STAGES}
         )
 
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        return self.net(x, edge_index)
+    def forward(self, x: Tensor, edge_index: Tensor, float32: bool = False) -> Tensor:
+        return self.net(x, edge_index, float32=float32)
 
     def _step(self, batch: Data, stage: str) -> Tensor:
         mask = batch[f"{stage}_mask"]
-        logits = self(batch.x, batch.edge_index)
+        float32 = stage == "train" and self.current_epoch < self.hparams.float_epochs
+        logits = self(batch.x, batch.edge_index, float32)
         loss = masked_cross_entropy(logits, batch.y, mask)
         accuracy = update_accuracy(self.accuracy[f"{stage}_acc"], logits, batch.y, mask)
         size = int(mask.sum())

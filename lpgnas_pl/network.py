@@ -1,6 +1,7 @@
 """Stacks of blocks: the fixed GNN built from an ``Architecture``, and the shared forward pass."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import torch.nn.functional as F
@@ -95,6 +96,12 @@ class GNN(BlockStack):
         ]
         super().__init__(blocks, dropout)
         self.paths = paths_of(architecture, num_classes)
+        self.float_paths = [replace(path, quant={}) for path in self.paths]
 
-    def forward(self, x: Tensor, edge_index: Tensor, paths: Optional[list[BlockPath]] = None) -> Tensor:
-        return self.run(x, edge_index, self.paths if paths is None else paths)
+    def forward(self, x: Tensor, edge_index: Tensor, paths: Optional[list[BlockPath]] = None,
+                float32: bool = False) -> Tensor:
+        """Runs ``paths`` (default: the architecture's); ``float32`` runs every component unquantised,
+        the float warm-up of quantisation-aware training."""
+        if paths is None:
+            paths = self.float_paths if float32 else self.paths
+        return self.run(x, edge_index, paths)

@@ -130,10 +130,10 @@ def test_malformed_yaml(workdir: Path, capsys: pytest.CaptureFixture) -> None:
 @pytest.mark.parametrize("edit, extra, expected", [
     (lambda c: None, ["--model.init_args.bogus", "1"],
      "model: 'bogus' is not allowed (not an option of lpgnas_pl.FixedGNN); allowed: architecture, num_features, "
-     "num_classes, dropout, attention_dropout, optimizer"),
+     "num_classes, dropout, attention_dropout, optimizer, float_epochs"),
     (lambda c: c["model"]["init_args"].update(bogus=1), [],
      "model: 'bogus' is not allowed (not an option of lpgnas_pl.FixedGNN); allowed: architecture, num_features, "
-     "num_classes, dropout, attention_dropout, optimizer"),
+     "num_classes, dropout, attention_dropout, optimizer, float_epochs"),
     (lambda c: layer(c).update(hiddn=8), [],
      "model.architecture.layers: 'hiddn' is not allowed (not an option of lpgnas_pl.LayerChoice); allowed: "
      "attention, aggregation, heads, hidden, activation, quant"),
@@ -215,6 +215,13 @@ def test_help_and_print_config_still_exit_0(workdir: Path, capsys: pytest.Captur
     (lambda c: c["trainer"].update(callbacks=[{"class_path": "callbacks.TemperatureAnnealing",
                                                "init_args": {"tau_end": -0.1}}]), True,
      "tau_end: -0.1 is not allowed; allowed: a number > 0"),
+    # 12. float warm-up epochs of a retrain: negative, or not fewer than the retrain's epochs
+    (lambda c: c["model"]["init_args"].update(float_epochs=-1), False,
+     "float_epochs: -1 is not allowed; allowed: an integer >= 0"),
+    (lambda c: c["trainer"].update(callbacks=[{"class_path": "callbacks.ArchitectureDerivation",
+                                               "init_args": {"retrain_epochs": 40, "float_epochs": 40}}]), True,
+     "float_epochs: 40 is not allowed; allowed: None (a quarter of retrain_epochs) or an integer from 0 to "
+     "retrain_epochs - 1 (39)"),
     # 13. NaN features
     (lambda c: c["data"].update(dataset=odd_graph(nan_entries=5)), False,
      "dataset OddGraph: node features with 5 NaN entries are not allowed; allowed: finite features (fill or drop "

@@ -113,6 +113,7 @@ def test_search_derives_a_config_that_retrains_and_tests(tmp_path, monkeypatch, 
     assert printed["model"]["class_path"] == "lpgnas_pl.FixedGNN"
     assert printed["data"]["dataset"]["class_path"] == "lpgnas_pl.SyntheticGraph"
     assert printed["trainer"]["max_epochs"] == 40 and printed["trainer"]["callbacks"] is None
+    assert printed["model"]["init_args"]["float_epochs"] == 10  # a quarter of the retrain by default
 
     retrain = build_cli(["fit", "--config", str(derived)])
     assert retrain.model.architecture == arch and retrain.trainer.current_epoch == 40
