@@ -1,16 +1,17 @@
 """The reproduction table of docs/RESULTS.md: LPGNAS-PL against PyG's GCN/GAT, one dataset per run.
 
     python -m benchmarks.results run --dataset cora [--seeds 3] [--search-seeds 0] [-- SEARCH ARGS]
-    python -m benchmarks.results retrain --dataset cora [--float-epochs 50]  # the derived networks again
+    python -m benchmarks.results retrain --dataset cora [--float-epochs 50] [--quantised-baselines]
     python -m benchmarks.results report        # the markdown tables of every docs/results/<dataset>.json
 
 ``run``, on the split of configs/<dataset>.yaml, in one process: PyG's GCNConv/GATConv networks
-in float32 and our uniformly quantised GCN/GAT (W8A8, W4A8; configs/baselines + configs/quant),
-``--seeds`` seeds each; then per search seed ``lpgnas fit --config configs/<dataset>.yaml`` in a
-child process (its wall time and peak memory), and the derived network retrained ``--seeds``
-times. Every network, baseline or derived, is trained by the same loop (benchmarks/common.py:
-full batch, test accuracy at the best validation epoch). Sizes come from our cost model of each
-network. Everything measured goes to docs/results/<dataset>.json.
+in float32 and our uniformly quantised GCN/GAT (W8A8, W4A8; configs/baselines + configs/quant;
+their first ``--float-epochs`` in float32, as derived networks train), ``--seeds`` seeds each;
+then per search seed ``lpgnas fit --config configs/<dataset>.yaml`` in a child process (its wall
+time and peak memory), and the derived network retrained ``--seeds`` times. Every network,
+baseline or derived, is trained by the same loop (benchmarks/common.py: full batch, test accuracy
+at the best validation epoch). Sizes come from our cost model of each network. Everything
+measured goes to docs/results/<dataset>.json.
 """
 from __future__ import annotations
 
@@ -68,27 +69,30 @@ def trained(label: str, arch: Architecture, build, config: dict, dm: GraphDataMo
             float_epochs: int = 0) -> dict:
     pl.seed_everything(seed, verbose=False)
     result = train_and_evaluate(build(), dm.data, optimizer_from_config(config), epochs, float_epochs)
-    return {"label": label, "seed": seed, **result, **size_metrics(arch, dm.num_features, dm.num_classes, dm.data)}
+    return {"label": label, "seed": seed, "float_epochs": float_epochs, **result,
+            **size_metrics(arch, dm.num_features, dm.num_classes, dm.data)}
 
 
-def baselines(dataset: str, dm: GraphDataModule, seeds: list[int], epochs: int, quantised_gat: bool) -> list[dict]:
-    """PyG float32 GCN/GAT and our W8A8/W4A8 GCN (and GAT unless ``quantised_gat`` is False), seeds
-    interleaved so machine noise hits all alike."""
+def baselines(dataset: str, dm: GraphDataModule, seeds: list[int], epochs: int, quantised_gat: bool,
+              float_epochs: int, presets: tuple[str, ...] = ("float32", "w8a8", "w4a8")) -> list[dict]:
+    """PyG float32 GCN/GAT and our W8A8/W4A8 GCN (and GAT unless ``quantised_gat`` is False), of
+    ``presets``; the quantised ones train their first ``float_epochs`` in float32, as derived
+    networks do. Seeds interleaved so machine noise hits all alike."""
     runs = []
     for seed in seeds:
         for model in ("gcn", "gat"):
             config = load_config(f"configs/baselines/{model}_{dataset}.yaml")
             init = config["model"]["init_args"]
-            for preset in ("float32", "w8a8", "w4a8") if model == "gcn" or quantised_gat else ("float32",):
+            for preset in presets if model == "gcn" or quantised_gat else [p for p in presets if p == "float32"]:
                 arch = Architecture.from_dict({**init["architecture"], "quant": preset_quant(preset)})
                 if preset == "float32":
                     build = lambda: PyGNet(model, dm.num_features, dm.num_classes, init)  # noqa: E731
-                    label = f"PyG {model.upper()} float32"
+                    runs.append(trained(f"PyG {model.upper()} float32", arch, build, config, dm, seed, epochs))
                 else:
                     build = lambda: GNN(arch, dm.num_features, dm.num_classes,  # noqa: E731
                                         init["dropout"], init["attention_dropout"])
-                    label = f"{model.upper()} {preset.upper()}"
-                runs.append(trained(label, arch, build, config, dm, seed, epochs))
+                    runs.append(trained(f"{model.upper()} {preset.upper()}", arch, build, config, dm, seed, epochs,
+                                        float_epochs))
     return runs
 
 
@@ -128,7 +132,8 @@ def run(args: argparse.Namespace) -> None:
             "seeds": args.seeds, "epochs": args.epochs, "command": command,
             "machine": f"{os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}",
             "config_beta": search_config["model"]["init_args"]["beta"], "searches": [],
-            "baselines": baselines(args.dataset, dm, list(range(args.seeds)), args.epochs, not args.float32_gat_only),
+            "baselines": baselines(args.dataset, dm, list(range(args.seeds)), args.epochs, not args.float32_gat_only,
+                                   args.epochs // 4 if args.float_epochs is None else args.float_epochs),
         }
     for beta, seed in itertools.product(args.betas or [record["config_beta"]], args.search_seeds):
         found = search(args.dataset, seed, beta, args.out, args.search_args)
@@ -154,12 +159,20 @@ def retrained(found: dict, dm: GraphDataModule, seeds: int, float_epochs: int | 
 
 def retrain(args: argparse.Namespace) -> None:
     """Retrains the derived network of every search in docs/results/<dataset>.json again, from the
-    run directories it names; baselines and search measurements stay."""
+    run directories it names, or with ``--quantised-baselines`` the W8A8/W4A8 baselines instead;
+    everything else recorded stays."""
     path = RESULTS / f"{args.dataset}.json"
     record = json.loads(path.read_text())
     dm = GraphDataModule(**record["data"])
     record["command"] += " ; python -m benchmarks.results " + shlex.join(sys.argv[1:])
-    record["searches"] = [retrained(found, dm, record["seeds"], args.float_epochs) for found in record["searches"]]
+    if args.quantised_baselines:
+        labels = {r["label"] for r in record["baselines"]}
+        float_epochs = record["epochs"] // 4 if args.float_epochs is None else args.float_epochs
+        record["baselines"] = [r for r in record["baselines"] if r["label"].startswith("PyG")] + baselines(
+            args.dataset, dm, list(range(record["seeds"])), record["epochs"], "GAT W8A8" in labels, float_epochs,
+            presets=("w8a8", "w4a8"))
+    else:
+        record["searches"] = [retrained(found, dm, record["seeds"], args.float_epochs) for found in record["searches"]]
     write_record(record, path)
 
 
@@ -282,11 +295,16 @@ def main() -> None:
                             help="add the searches to docs/results/<dataset>.json, keeping its baselines")
     run_parser.add_argument("--float32-gat-only", action="store_true",
                             help="no W8A8/W4A8 GAT (the costliest baselines on large graphs)")
+    run_parser.add_argument("--float-epochs", type=int,
+                            help="float32 warm-up epochs of the W8A8/W4A8 baselines; default: a quarter of --epochs")
     run_parser.add_argument("--out", type=Path, default=Path("runs/results"))
     run_parser.add_argument("search_args", nargs="*", help="after --: extra arguments of every search")
     retrain_parser = commands.add_parser("retrain", help="retrain the derived networks of a dataset's searches again")
     retrain_parser.add_argument("--dataset", required=True, choices=DATASETS)
-    retrain_parser.add_argument("--float-epochs", type=int, help="float32 warm-up epochs; default: derived.yaml's")
+    retrain_parser.add_argument("--float-epochs", type=int, help="float32 warm-up epochs; default: derived.yaml's "
+                                "(baselines: a quarter of their epochs)")
+    retrain_parser.add_argument("--quantised-baselines", action="store_true",
+                                help="retrain the W8A8/W4A8 baselines (float32 warm-up first), not the derived networks")
     commands.add_parser("report", help="print the tables of docs/results/*.json")
     args = parser.parse_args()
     {"run": run, "retrain": retrain, "report": lambda _: report()}[args.command](args)
