@@ -5,8 +5,8 @@
 Each graph has average degree 10 (nodes = edges / 10), 8 classes, 64 features and 80%
 homophilous edges; random split 60/20/20. Per graph, in one run: the median epoch time of
 PyG's GAT (8 heads x 8, benchmarks/baselines.py's loop) and of an LPGNAS search (weight step +
-controller step through Lightning, validation off) with configs/computers.yaml's space (hidden
-up to 64), the controllers at their start (uniform paths: the most expensive point of a
+controller step through Lightning, validation off) with DESIGN's space, hidden capped at 64 as in
+configs/computers.yaml, the controllers at their start (uniform paths: the most expensive point of a
 search), and the ratio of the two. Peak memory is the process's, so run one size per process
 to read it per size.
 """
@@ -67,7 +67,7 @@ def main() -> None:
         gat = PyGNet("gat", dm.num_features, dm.num_classes, gat_config["model"]["init_args"])
         gat_epoch = train_and_evaluate(gat, dm.data, optimizer_from_config(gat_config), 12)["epoch_s"]
         pl.seed_everything(0, verbose=False)
-        model = LPGNASSearch(dm.num_features, dm.num_classes, space=SearchSpace(**search["space"]),
+        model = LPGNASSearch(dm.num_features, dm.num_classes, space=SearchSpace(hidden=search["space"]["hidden"]),
                              beta=search["beta"], warmup_epochs=0)
         epoch = statistics.median(search_epoch_times(dm, model, args.epochs))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
