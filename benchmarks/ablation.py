@@ -44,6 +44,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("variants", nargs="*", help="FIELD=VALUE, e.g. aggregation=mean")
     args = parser.parse_args()
+    if args.seeds < 1 or args.epochs < 6:
+        parser.error(f"--seeds {args.seeds} --epochs {args.epochs} is not allowed; allowed: --seeds >= 1, "
+                     "--epochs >= 6 (the epoch time skips 5 warm-up epochs)")
 
     config = load_config(f"configs/baselines/{args.model}_{args.dataset}.yaml")
     init = config["model"]["init_args"]
@@ -56,8 +59,7 @@ def main() -> None:
         tests = []
         for seed in range(args.seeds):
             pl.seed_everything(seed, verbose=False)
-            net = GNN(arch, dm.num_features, dm.num_classes,
-                      init["dropout"], init["attention_dropout"])
+            net = GNN(arch, dm.num_features, dm.num_classes, init["dropout"], init["attention_dropout"])
             tests.append(train_and_evaluate(net, dm.data, optimizer_from_config(config), args.epochs)["test"])
         summary = mean_std(tests) if len(tests) > 1 else f"{100 * tests[0]:.2f}"
         print(f"{name:24s} test acc {summary} %  ({', '.join(f'{100 * t:.1f}' for t in tests)})", flush=True)
