@@ -133,7 +133,8 @@ def run(args: argparse.Namespace) -> None:
             "machine": f"{os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}",
             "config_beta": search_config["model"]["init_args"]["beta"], "searches": [],
             "baselines": baselines(args.dataset, dm, list(range(args.seeds)), args.epochs, not args.float32_gat_only,
-                                   args.epochs // 4 if args.float_epochs is None else args.float_epochs),
+                                   args.epochs // 4 if args.float_epochs is None else args.float_epochs,
+                                   ("float32",) if args.float32_only else ("float32", "w8a8", "w4a8")),
         }
     for beta, seed in itertools.product(args.betas or [record["config_beta"]], args.search_seeds):
         found = search(args.dataset, seed, beta, args.out, args.search_args)
@@ -295,6 +296,8 @@ def main() -> None:
                             help="add the searches to docs/results/<dataset>.json, keeping its baselines")
     run_parser.add_argument("--float32-gat-only", action="store_true",
                             help="no W8A8/W4A8 GAT (the costliest baselines on large graphs)")
+    run_parser.add_argument("--float32-only", action="store_true",
+                            help="no W8A8/W4A8 baselines at all (quantising wide dense features is slow on CPU)")
     run_parser.add_argument("--float-epochs", type=int,
                             help="float32 warm-up epochs of the W8A8/W4A8 baselines; default: a quarter of --epochs")
     run_parser.add_argument("--out", type=Path, default=Path("runs/results"))
