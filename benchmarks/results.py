@@ -203,25 +203,26 @@ def grouped(runs: list[dict]) -> dict[str, list[dict]]:
 
 
 def accuracy_table(records: list[dict]) -> str:
-    lines = ["| dataset | network | test acc % | model KiB | GAT float32 / model | buffer KiB | search time | paper % |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| dataset | network | test acc % | model KiB | GAT float32 / model | buffer KiB | float32 warm-up epochs "
+             "| search time | paper % |", "|---|---|---|---|---|---|---|---|---|"]
     for rec in records:
         groups = grouped(rec["baselines"])
         gat_kib = groups["PyG GAT float32"][0]["model_kib"]
         paper = PAPER.get(rec["dataset"], {})
-        rows = [(label, runs, "", paper.get(label.split()[1], "") if label.startswith("PyG") else "")
-                for label, runs in groups.items()]
-        rows += [(f"LPGNAS-PL derived ({search_label(s)})", s["retrains"], f"{s['wall_s'] / 60:.1f} min",
-                  paper.get("LPGNAS", "")) for s in rec["searches"]]
-        for label, runs, search_time, reference in rows:
+        # float32 warm-up epochs: none for PyG's float32 networks, 0 in records from before warm-ups
+        rows = [(label, runs, "" if label.startswith("PyG") else runs[0].get("float_epochs", 0), "",
+                 paper.get(label.split()[1], "") if label.startswith("PyG") else "") for label, runs in groups.items()]
+        rows += [(f"LPGNAS-PL derived ({search_label(s)})", s["retrains"], s.get("float_epochs", 0),
+                  f"{s['wall_s'] / 60:.1f} min", paper.get("LPGNAS", "")) for s in rec["searches"]]
+        for label, runs, warm_up, search_time, reference in rows:
             r = runs[0]
             lines.append(f"| {rec['dataset']} | {label} | {acc([x['test'] for x in runs])} ({len(runs)}) | "
                          f"{r['model_kib']:.1f} | {gat_kib / r['model_kib']:.1f} | {r['buffer_kib']:.0f} | "
-                         f"{search_time} | {reference} |")
+                         f"{warm_up} | {search_time} | {reference} |")
         others = {k: v for k, v in paper.items() if k not in ("LPGNAS", "GAT")}
         if others:
             lines.append(f"| {rec['dataset']} | paper only: " + ", ".join(f"{k} {v}" for k, v in others.items())
-                         + " | | | | | | |")
+                         + " | | | | | | | |")
     return "\n".join(lines)
 
 
