@@ -35,6 +35,7 @@ from benchmarks.common import REPO, load_config, optimizer_from_config, train_an
 from benchmarks.pareto_sweep import plot_sweep
 from benchmarks.quantised_baselines import preset_quant
 from lpgnas_pl import GNN, Architecture, GraphDataModule
+from lpgnas_pl.derivation import float_epochs_for
 from lpgnas_pl.network import size_metrics, with_self_loops
 from lpgnas_pl.quant import COMPONENTS, get_quantizer
 
@@ -83,7 +84,9 @@ def baselines(dataset: str, dm: GraphDataModule, seeds: list[int], epochs: int, 
         for model in ("gcn", "gat"):
             config = load_config(f"configs/baselines/{model}_{dataset}.yaml")
             init = config["model"]["init_args"]
-            for preset in presets if model == "gcn" or quantised_gat else [p for p in presets if p == "float32"]:
+            for preset in presets:
+                if preset != "float32" and model == "gat" and not quantised_gat:
+                    continue
                 arch = Architecture.from_dict({**init["architecture"], "quant": preset_quant(preset)})
                 if preset == "float32":
                     build = lambda: PyGNet(model, dm.num_features, dm.num_classes, init)  # noqa: E731
@@ -133,7 +136,7 @@ def run(args: argparse.Namespace) -> None:
             "machine": f"{os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}",
             "config_beta": search_config["model"]["init_args"]["beta"], "searches": [],
             "baselines": baselines(args.dataset, dm, list(range(args.seeds)), args.epochs, not args.float32_gat_only,
-                                   args.epochs // 4 if args.float_epochs is None else args.float_epochs,
+                                   float_epochs_for(args.epochs, args.float_epochs),
                                    ("float32",) if args.float32_only else ("float32", "w8a8", "w4a8")),
         }
     for beta, seed in itertools.product(args.betas or [record["config_beta"]], args.search_seeds):
@@ -168,10 +171,9 @@ def retrain(args: argparse.Namespace) -> None:
     record["command"] += " ; python -m benchmarks.results " + shlex.join(sys.argv[1:])
     if args.quantised_baselines:
         labels = {r["label"] for r in record["baselines"]}
-        float_epochs = record["epochs"] // 4 if args.float_epochs is None else args.float_epochs
         record["baselines"] = [r for r in record["baselines"] if r["label"].startswith("PyG")] + baselines(
-            args.dataset, dm, list(range(record["seeds"])), record["epochs"], "GAT W8A8" in labels, float_epochs,
-            presets=("w8a8", "w4a8"))
+            args.dataset, dm, list(range(record["seeds"])), record["epochs"], "GAT W8A8" in labels,
+            float_epochs_for(record["epochs"], args.float_epochs), presets=("w8a8", "w4a8"))
     else:
         record["searches"] = [retrained(found, dm, record["seeds"], args.float_epochs) for found in record["searches"]]
     write_record(record, path)

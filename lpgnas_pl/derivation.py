@@ -26,6 +26,12 @@ def check_retrain_epochs(retrain_epochs: int, float_epochs: Optional[int] = None
                           f"or an integer from 0 to retrain_epochs - 1 ({retrain_epochs - 1})")
 
 
+def float_epochs_for(epochs: int, float_epochs: Optional[int] = None) -> int:
+    """``float_epochs``, or by default a quarter of ``epochs``: the float32 warm-up of a
+    quantisation-aware training of ``epochs`` epochs."""
+    return epochs // 4 if float_epochs is None else float_epochs
+
+
 def derived_config(run_config: dict[str, Any], architecture: Architecture, dropout: float, attention_dropout: float,
                    retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4,
                    float_epochs: Optional[int] = None) -> dict[str, Any]:
@@ -34,7 +40,6 @@ def derived_config(run_config: dict[str, Any], architecture: Architecture, dropo
     the search run's data, split and seed, for ``retrain_epochs`` epochs with Adam(lr, weight_decay).
     ``run_config`` is the search run's ``config.yaml``; its trainer settings are kept except the
     callbacks and the epoch budget, and its logger name gets ``_retrain``."""
-    float_epochs = retrain_epochs // 4 if float_epochs is None else float_epochs
     trainer = {k: v for k, v in (run_config.get("trainer") or {}).items() if k not in ("callbacks", "max_steps")}
     loggers = trainer.get("logger")
     for logger in loggers if isinstance(loggers, list) else [loggers]:
@@ -45,7 +50,8 @@ def derived_config(run_config: dict[str, Any], architecture: Architecture, dropo
         "trainer": {**trainer, "max_epochs": retrain_epochs},
         "model": {"class_path": "lpgnas_pl.FixedGNN", "init_args": {
             "architecture": architecture.to_dict(),
-            "dropout": dropout, "attention_dropout": attention_dropout, "float_epochs": float_epochs,
+            "dropout": dropout, "attention_dropout": attention_dropout,
+            "float_epochs": float_epochs_for(retrain_epochs, float_epochs),
             "optimizer": {"class_path": "torch.optim.Adam", "init_args": {"lr": lr, "weight_decay": weight_decay}},
         }},
         "data": run_config["data"],
