@@ -139,6 +139,7 @@ def run(args: argparse.Namespace) -> None:
                                    float_epochs_for(args.epochs, args.float_epochs),
                                    ("float32",) if args.float32_only else ("float32", "w8a8", "w4a8")),
         }
+        write_record(record, path)  # the baselines survive a failed or stopped search; --append goes on
     for beta, seed in itertools.product(args.betas or [record["config_beta"]], args.search_seeds):
         found = search(args.dataset, seed, beta, args.out, args.search_args)
         found["search_args"] = args.search_args
