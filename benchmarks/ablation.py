@@ -15,11 +15,16 @@ import argparse
 import pytorch_lightning as pl
 import yaml
 
-from benchmarks.common import load_config, mean_std, optimizer_from_config, train_and_evaluate
+from benchmarks.common import (
+    load_config,
+    mean_std,
+    optimizer_from_config,
+    train_and_evaluate,
+)
 from benchmarks.results import DATASETS
 from lpgnas_pl import GNN, Architecture, GraphDataModule
-from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.search_space import ARCHITECTURE_FIELDS
+from lpgnas_pl.search.space import ARCHITECTURE_FIELDS
+from lpgnas_pl.utils.errors import LPGNASError
 
 
 def variant(layers: list[dict], change: str) -> Architecture:

@@ -14,7 +14,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch_geometric.nn import GATConv, GCNConv
 
-from benchmarks.common import load_config, mean_std, optimizer_from_config, train_and_evaluate
+from benchmarks.common import (
+    load_config,
+    mean_std,
+    optimizer_from_config,
+    train_and_evaluate,
+)
 from lpgnas_pl import GNN, Architecture, GraphDataModule
 
 

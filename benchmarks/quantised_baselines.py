@@ -14,10 +14,15 @@ import statistics
 
 import pytorch_lightning as pl
 
-from benchmarks.common import load_config, mean_std, optimizer_from_config, train_and_evaluate
+from benchmarks.common import (
+    load_config,
+    mean_std,
+    optimizer_from_config,
+    train_and_evaluate,
+)
 from lpgnas_pl import GNN, Architecture, GraphDataModule
-from lpgnas_pl.network import with_self_loops
-from lpgnas_pl.quant import buffer_size_bits, model_size_bits
+from lpgnas_pl.nn.network import with_self_loops
+from lpgnas_pl.nn.sizes import buffer_size_bits, model_size_bits
 
 PRESETS = ("float32", "w8a8", "w4a8", "w4a4", "ternary_a8", "binary_a8")
 

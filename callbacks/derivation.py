@@ -7,10 +7,14 @@ from typing import Optional
 import pytorch_lightning as pl
 import yaml
 
-from lpgnas_pl.derivation import check_retrain_epochs, derived_config, write_derived
-from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.files import run_directory
 from lpgnas_pl.loggers import log_artifact
+from lpgnas_pl.search.derivation import (
+    check_retrain_epochs,
+    derived_config,
+    write_derived,
+)
+from lpgnas_pl.utils.errors import LPGNASError
+from lpgnas_pl.utils.files import run_directory
 
 
 class ArchitectureDerivation(pl.Callback):

@@ -6,10 +6,18 @@ from typing import Any
 
 import pytorch_lightning as pl
 
-from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.files import run_directory, write_atomically
 from lpgnas_pl.loggers import wandb_loggers
-from lpgnas_pl.pareto import CSV_COLUMNS, Point, non_dominated, plot, records, to_csv, to_json
+from lpgnas_pl.search.pareto import (
+    CSV_COLUMNS,
+    Point,
+    non_dominated,
+    plot,
+    records,
+    to_csv,
+    to_json,
+)
+from lpgnas_pl.utils.errors import LPGNASError
+from lpgnas_pl.utils.files import run_directory, write_atomically
 
 METRICS = ("val/acc", "val/model_kib", "val/buffer_kib")
 

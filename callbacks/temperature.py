@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import pytorch_lightning as pl
 
-from lpgnas_pl.errors import LPGNASError
+from lpgnas_pl.utils.errors import LPGNASError
 
 SCHEDULES = ("exponential", "linear", "cosine")
 

@@ -1,11 +1,13 @@
-"""lpgnas-pl: joint search of GNN architecture and low-precision quantisation (LPGNAS) in Lightning."""
-from lpgnas_pl.architecture import Architecture, ArchitectureError, LayerChoice
+"""lpgnas-pl: joint search of GNN architecture and low-precision quantisation (LPGNAS) in Lightning.
+
+Layers, each importing only those before it: ``utils`` -> ``quant`` -> ``nn`` -> ``data``,
+``fixed`` (the fixed-network LightningModule), ``search`` -> ``callbacks`` (top-level package)
+-> ``cli``. The names below are the class paths configs use.
+"""
 from lpgnas_pl.data import DatasetError, GraphDataModule, SyntheticGraph
-from lpgnas_pl.module import FixedGNN
-from lpgnas_pl.network import GNN
-from lpgnas_pl.search import LPGNASSearch
-from lpgnas_pl.search_space import SearchSpace
-from lpgnas_pl.supernet import Supernet
+from lpgnas_pl.fixed import FixedGNN
+from lpgnas_pl.nn import GNN, Architecture, ArchitectureError, LayerChoice
+from lpgnas_pl.search import LPGNASSearch, SearchSpace, Supernet
 
 __all__ = [
     "Architecture",

@@ -14,13 +14,14 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 from pytorch_lightning.strategies import DDPStrategy
 
-from lpgnas_pl.checkpoints import check_ckpt_path
+from lpgnas_pl.cli_errors import parse_error_line
 from lpgnas_pl.data import GraphDataModule
-from lpgnas_pl.derivation import derive
-from lpgnas_pl.errors import find_user_error, parse_error_line
-from lpgnas_pl.files import run_directory
+from lpgnas_pl.fixed import FixedGNN
 from lpgnas_pl.loggers import SaveConfig
-from lpgnas_pl.module import FixedGNN
+from lpgnas_pl.search.derivation import derive
+from lpgnas_pl.utils.checkpoints import check_ckpt_path
+from lpgnas_pl.utils.errors import find_user_error
+from lpgnas_pl.utils.files import run_directory
 
 TRAINER_DEFAULTS = {
     "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": "runs", "name": "lpgnas"}},

@@ -24,9 +24,9 @@ from torch_geometric.transforms import RandomNodeSplit
 from torch_geometric.typing import WITH_PYG_LIB, WITH_TORCH_SPARSE
 from torch_geometric.utils import stochastic_blockmodel_graph, to_undirected
 
-from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.ops import identity
-from lpgnas_pl.registry import Registry
+from lpgnas_pl.utils.errors import LPGNASError
+from lpgnas_pl.utils.functions import identity
+from lpgnas_pl.utils.registry import Registry
 
 Split = Literal["public", "full", "random"]
 Loader = Literal["full", "random_node", "neighbor"]

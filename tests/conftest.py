@@ -33,6 +33,13 @@ def data_root() -> Path:
 @pytest.fixture
 def path_graph() -> torch.Tensor:
     """The undirected 3-node path 0 - 1 - 2 with one self-loop per node (source row, target row)."""
-    from lpgnas_pl.network import with_self_loops
+    from lpgnas_pl.nn.network import with_self_loops
 
     return with_self_loops(torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]]), 3)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory: where a run would write ``runs/``."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -1,96 +1,20 @@
-"""Bad input through ``lpgnas``: one error line on stderr, exit 2, nothing written; odd graphs still train."""
+"""Bad input through ``lpgnas``: one error line on stderr, exit 2, nothing written."""
 from __future__ import annotations
 
-import copy
-import math
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-import torch
 import yaml
-from torch_geometric.data import InMemoryDataset
 
-from lpgnas_pl import GNN, Architecture, FixedGNN, SyntheticGraph
-from lpgnas_pl.attention import ATTENTIONS
-from lpgnas_pl.cli import build_cli, main
-from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.ops import AGGREGATIONS
-from tests.test_cli import TINY
+from lpgnas_pl.cli import main
+from tests.cli_helpers import config, fails, files, layer, odd_graph, space, write
 
-SEARCH = {"class_path": "lpgnas_pl.LPGNASSearch",
-          "init_args": {"warmup_epochs": 1, "space": {"heads": [1, 2], "hidden": [4, 8]}}}
 QUANT_OPTIONS = "float32, binary, ternary, or fixI.F with integer bits I >= 1 (sign included) and fraction bits F >= 0"
 SPACE_OPTIONS = "float32, binary, ternary, fixI.F (I >= 1, F >= 0)"
 ATTENTION_NAMES = "const, gcn, gat, sym-gat, cos, linear, gene-linear"
 ACTIVATION_NAMES = "identity, sigmoid, tanh, relu, relu6, softplus, leaky_relu, elu"
 LISTED = "the options listed by lpgnas fit --help"
-
-
-class OddGraph(InMemoryDataset):
-    """``SyntheticGraph(num_nodes=60, num_classes=3)`` without the edges of its first ``isolated`` nodes
-    (60: no edges at all) and with its first ``nan_entries`` feature entries set to NaN."""
-
-    def __init__(self, isolated: int = 0, nan_entries: int = 0) -> None:
-        super().__init__(None)
-        data = SyntheticGraph(num_nodes=60, num_classes=3)[0]
-        data.edge_index = data.edge_index[:, (data.edge_index >= isolated).all(0)]
-        data.x.view(-1)[:nan_entries] = float("nan")
-        self.data, self.slices = self.collate([data])
-
-
-def odd_graph(**init_args: int) -> dict[str, Any]:
-    """The ``data.dataset`` entry of an ``OddGraph``."""
-    return {"class_path": "tests.test_bad_input.OddGraph", "init_args": init_args}
-
-
-def config(edit: Callable[[dict[str, Any]], Any] = lambda c: None, search: bool = False) -> dict[str, Any]:
-    """``TINY`` (with the search model when ``search``) after ``edit`` changed it in place."""
-    result = copy.deepcopy(TINY)
-    if search:
-        result["model"] = copy.deepcopy(SEARCH)
-    edit(result)
-    return result
-
-
-def layer(c: dict[str, Any], index: int = 0) -> dict[str, Any]:
-    """Layer ``index`` of a fixed-network config."""
-    return c["model"]["init_args"]["architecture"]["layers"][index]
-
-
-def space(c: dict[str, Any]) -> dict[str, Any]:
-    """The search space of a search config."""
-    return c["model"]["init_args"]["space"]
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working directory: where a run would write ``runs/``."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def fails(args: list[str], capsys: pytest.CaptureFixture) -> str:
-    """Runs ``lpgnas args``, checks it exits 2 with one error line and no traceback, and returns that line."""
-    with pytest.raises(SystemExit) as exit_:
-        main(args)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and "usage:" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert [line for line in lines if "error" in line.lower()] == lines[-1:]
-    return lines[-1]
-
-
-def files(directory: Path) -> set[str]:
-    """Every file and folder under ``directory``, relative to it."""
-    return {str(p.relative_to(directory)) for p in directory.rglob("*")}
-
-
-def write(directory: Path, name: str, content: Any) -> str:
-    """Writes ``content`` (YAML-dumped unless a string) to ``directory/name``; returns the name."""
-    (directory / name).write_text(content if isinstance(content, str) else yaml.safe_dump(content))
-    return name
 
 
 def test_unknown_dataset(workdir: Path, capsys: pytest.CaptureFixture) -> None:
@@ -253,96 +177,6 @@ def test_edited_derived_yaml(workdir: Path, capsys: pytest.CaptureFixture, bad_l
     assert files(workdir) == {"derived.yaml"}
 
 
-@pytest.fixture(scope="module")
-def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
-    """(config, last.ckpt) of a one-epoch FixedGNN run and of a one-epoch LPGNASSearch run."""
-    made = {}
-    for kind, search in (("fixed", False), ("search", True)):
-        directory = tmp_path_factory.mktemp(kind)
-        run_config = config(lambda c: c["trainer"].update(max_epochs=1), search)
-        run_config["trainer"]["logger"]["init_args"]["save_dir"] = str(directory / "runs")
-        path = directory / "config.yaml"
-        path.write_text(yaml.safe_dump(run_config))
-        build_cli(["fit", "--config", str(path)])
-        made[kind] = path, directory / "runs" / "tiny" / "version_0" / "checkpoints" / "last.ckpt"
-    return made
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("subcommand, model, ckpt", [
-    ("test", "fixed", "search"), ("predict", "search", "fixed"), ("fit", "search", "fixed"),
-])
-def test_checkpoint_of_another_model_class(checkpoints: dict[str, tuple[Path, Path]], workdir: Path,
-                                           capsys: pytest.CaptureFixture, subcommand: str, model: str,
-                                           ckpt: str) -> None:
-    names = {"fixed": "lpgnas_pl.FixedGNN", "search": "lpgnas_pl.LPGNASSearch"}
-    path = checkpoints[ckpt][1]
-    args = [subcommand, "--config", str(checkpoints[model][0]), "--ckpt_path", str(path),
-            "--trainer.logger.init_args.save_dir", "runs"]
-    assert fails(args, capsys) == (f"lpgnas: error: ckpt_path: {path} (a checkpoint of {names[ckpt]}) is not allowed "
-                                   f"with model {names[model]}; allowed: a checkpoint saved by {names[model]}")
-    assert files(workdir) == set()
-
-
-@pytest.mark.slow
-def test_checkpoint_of_the_same_class_still_loads(checkpoints: dict[str, tuple[Path, Path]], workdir: Path) -> None:
-    config_path, ckpt = checkpoints["fixed"]
-    main(["validate", "--config", str(config_path), "--ckpt_path", str(ckpt)])
-
-
-@pytest.mark.slow
-def test_loading_another_class_into_a_module_is_one_error(checkpoints: dict[str, tuple[Path, Path]]) -> None:
-    model = FixedGNN(Architecture.from_dict(TINY["model"]["init_args"]["architecture"]), 16, 3)
-    search_checkpoint = torch.load(checkpoints["search"][1], map_location="cpu", weights_only=True)
-    with pytest.raises(LPGNASError, match="^ckpt_path: a checkpoint of lpgnas_pl.LPGNASSearch is not allowed with "
-                                          "model lpgnas_pl.module.FixedGNN; allowed: a checkpoint saved by "
-                                          "lpgnas_pl.module.FixedGNN$"):
-        model.on_load_checkpoint(search_checkpoint)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("isolated", [10, 60], ids=["isolated-nodes", "no-edges"])
-@pytest.mark.parametrize("search", [False, True], ids=["fixed", "search"])
-def test_isolated_nodes_and_no_edges_train(workdir: Path, isolated: int, search: bool) -> None:
-    run_config = config(lambda c: c["data"].update(dataset=odd_graph(isolated=isolated)), search)
-    run_config["trainer"]["max_epochs"] = 2
-    cli = build_cli(["fit", "--config", write(workdir, "c.yaml", run_config)])
-    graph = cli.datamodule.data
-    assert graph.has_isolated_nodes() and (graph.num_edges == 0) == (isolated == 60)
-    metrics = cli.trainer.callback_metrics
-    assert {"train/loss", "val/acc"} <= set(metrics) and all(math.isfinite(float(v)) for v in metrics.values())
-    if search:
-        assert "search/cost" in metrics  # the controller step ran too
-
-
-@pytest.mark.parametrize("attention", ATTENTIONS.names())
-def test_every_candidate_is_finite_without_edges(attention: str) -> None:
-    x = torch.randn(5, 8)
-    for aggregation in AGGREGATIONS.names():
-        net = GNN(Architecture(layers=[
-            {"attention": attention, "aggregation": aggregation, "heads": 2, "hidden": 4, "activation": "elu"},
-            {"attention": attention, "aggregation": aggregation, "heads": 2},
-        ]), 8, 3)
-        out = net(x, torch.empty(2, 0, dtype=torch.long))
-        out.sum().backward()
-        assert torch.isfinite(out).all()
-        assert all(p.grad is None or torch.isfinite(p.grad).all() for p in net.parameters())
-
-
-@pytest.mark.slow
-def test_derive_refuses_a_missing_file_and_a_fixed_checkpoint(checkpoints: dict[str, tuple[Path, Path]],
-                                                             workdir: Path, capsys: pytest.CaptureFixture) -> None:
-    assert fails(["derive", "--ckpt_path", "nope.ckpt"], capsys) == (
-        "lpgnas: error: ckpt_path: 'nope.ckpt' is not a file; allowed: a checkpoint of an LPGNASSearch run")
-    fixed = checkpoints["fixed"][1]
-    assert fails(["derive", "--ckpt_path", str(fixed)], capsys) == (
-        f"lpgnas: error: ckpt_path: {fixed} (a checkpoint of lpgnas_pl.FixedGNN) is not allowed with model "
-        "lpgnas_pl.LPGNASSearch; allowed: a checkpoint saved by lpgnas_pl.LPGNASSearch")
-    assert fails(["derive", "--ckpt_path", str(fixed), "--retrain_epochs", "x"], capsys).endswith(
-        "(allowed: the options listed by lpgnas derive --help)")
-    assert files(workdir) == set() and not (fixed.parents[1] / "derived").exists()
-
-
 @pytest.mark.parametrize("content, expected", [
     (b"trainer:\n  max_epochs: 3\x07\n", "--config: c.yaml is not valid YAML (unacceptable character #x0007: special characters are not allowed)"),
     (b"\xff\xfe\x00binary", "--config: c.yaml is not text; allowed: a YAML mapping of options"),
@@ -353,10 +187,3 @@ def test_unreadable_config_files(workdir: Path, capsys: pytest.CaptureFixture, c
     assert files(workdir) == {"c.yaml"}
 
 
-@pytest.mark.parametrize("subcommand", ["fit", "derive"])
-def test_a_file_that_is_not_a_checkpoint(workdir: Path, capsys: pytest.CaptureFixture, subcommand: str) -> None:
-    (workdir / "not.ckpt").write_text("model: 1\n")
-    args = ["derive", "--ckpt_path", "not.ckpt", "--run_config", write(workdir, "c.yaml", config())] if (
-        subcommand == "derive") else ["fit", "--config", write(workdir, "c.yaml", config()), "--ckpt_path", "not.ckpt"]
-    assert fails(args, capsys).startswith("lpgnas: error: ckpt_path: 'not.ckpt' is not a Lightning checkpoint (")
-    assert files(workdir) == {"c.yaml", "not.ckpt"}

@@ -7,30 +7,9 @@ import pytest
 import yaml
 
 from lpgnas_pl.cli import build_cli, main
+from tests.configs import TINY
 
 REPO_CONFIG = "configs/baselines/gcn_cora.yaml"
-
-TINY = {
-    "seed_everything": 0,
-    "trainer": {
-        "max_epochs": 3,
-        "enable_progress_bar": False,
-        "enable_model_summary": False,
-        "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": "runs", "name": "tiny"}},
-    },
-    "model": {
-        "class_path": "lpgnas_pl.FixedGNN",
-        "init_args": {"architecture": {"layers": [
-            {"attention": "gat", "aggregation": "sum", "heads": 2, "hidden": 8, "activation": "elu"},
-            {"attention": "gcn", "aggregation": "mean", "heads": 1},
-        ]}},
-    },
-    "data": {
-        "dataset": {"class_path": "lpgnas_pl.SyntheticGraph", "init_args": {"num_nodes": 60, "num_classes": 3}},
-        "split": "random",
-    },
-}
-
 
 @pytest.fixture
 def tiny_config(tmp_path, monkeypatch):
@@ -100,7 +79,7 @@ def test_invalid_architecture_in_config_exits_2(tiny_config, capsys):
 
 @pytest.mark.slow
 def test_quant_preset_composes_and_test_reports_sizes(tiny_config, capsys):
-    from lpgnas_pl.quant import buffer_size_bits, model_size_bits
+    from lpgnas_pl.nn.sizes import buffer_size_bits, model_size_bits
     from tests.conftest import REPO
 
     preset = str(REPO / "configs" / "quant" / "w4a8.yaml")
@@ -140,7 +119,10 @@ def test_five_epoch_search_through_the_cli(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert "argmax architecture after 5 epochs:" in printed
     assert "test it:" not in printed  # a search never sees the test nodes
-    assert cli.model.argmax().layers[0].heads in (1, 2)
+    # what it prints is the controllers' argmax, and the three controller steps reached every decision
+    assert cli.model.argmax().to_yaml() in printed
+    for controller in cli.model.controllers:
+        assert all(logits.abs().sum() > 0 for logits in controller.logits.values())
 
     run = tmp_path / "runs" / "search" / "version_0"
     args = ["--config", str(run / "config.yaml"), "--ckpt_path", str(run / "checkpoints" / "last.ckpt")]

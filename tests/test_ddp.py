@@ -13,8 +13,8 @@ import pytorch_lightning as pl
 import torch
 import yaml
 
+from tests.configs import SEARCH
 from tests.conftest import REPO
-from tests.test_reliability import SEARCH
 
 
 class SyncProbe(pl.Callback):

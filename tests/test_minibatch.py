@@ -10,9 +10,8 @@ import yaml
 
 from lpgnas_pl import GraphDataModule, SyntheticGraph
 from lpgnas_pl.cli import build_cli
-from lpgnas_pl.errors import LPGNASError
-from tests.test_callbacks import E2E_GRAPH, E2E_SPACE
-from tests.test_cli import TINY
+from lpgnas_pl.utils.errors import LPGNASError
+from tests.configs import E2E_GRAPH, E2E_SPACE, TINY
 
 
 def parts(world: int, rank: int, num_parts: int = 4) -> list:
@@ -74,7 +73,7 @@ def test_minibatch_search_and_retrain(tmp_path, monkeypatch):
 def test_a_part_without_masked_nodes_adds_nothing():
     from torchmetrics.classification import MulticlassAccuracy
 
-    from lpgnas_pl.network import masked_cross_entropy, update_accuracy
+    from lpgnas_pl.nn.masked import masked_cross_entropy, update_accuracy
 
     logits = torch.randn(4, 3, requires_grad=True)
     target, none = torch.tensor([0, 1, 2, 0]), torch.zeros(4, dtype=torch.bool)

@@ -13,17 +13,8 @@ import yaml
 
 from lpgnas_pl import GraphDataModule, LPGNASSearch, SearchSpace, SyntheticGraph
 from lpgnas_pl.cli import build_cli
-from lpgnas_pl.errors import LPGNASError
-from tests.test_cli import TINY
-
-SEARCH = copy.deepcopy(TINY)
-SEARCH["model"] = {"class_path": "lpgnas_pl.LPGNASSearch",
-                   "init_args": {"warmup_epochs": 1, "space": {"heads": [1, 2], "hidden": [4, 8]}}}
-SEARCH["trainer"].update(max_epochs=6, callbacks=[
-    {"class_path": "callbacks.TemperatureAnnealing", "init_args": {"tau_end": 0.2, "interval": "step"}},
-    {"class_path": "callbacks.ParetoFront"},
-    {"class_path": "callbacks.ArchitectureDerivation", "init_args": {"retrain_epochs": 5}},
-])
+from lpgnas_pl.utils.errors import LPGNASError
+from tests.configs import SEARCH, TINY
 
 
 class Interrupt(pl.Callback):
@@ -146,7 +137,7 @@ def test_too_many_nonfinite_steps_in_a_row_stop_the_search():
 
 
 def test_a_failed_write_leaves_the_previous_file_whole(tmp_path, monkeypatch):
-    from lpgnas_pl import files
+    from lpgnas_pl.utils import files
 
     target = tmp_path / "pareto.csv"
     files.write_atomically(target, "epoch,val_acc\n0,0.5\n")
@@ -166,7 +157,7 @@ def test_run_files_get_the_umask_permissions_not_0600(tmp_path):
     import os
     import stat
 
-    from lpgnas_pl.files import write_atomically
+    from lpgnas_pl.utils.files import write_atomically
 
     old = os.umask(0o022)
     try:
@@ -178,7 +169,7 @@ def test_run_files_get_the_umask_permissions_not_0600(tmp_path):
 
 def test_derived_config_renames_every_logger_of_a_list():
     from lpgnas_pl import Architecture
-    from lpgnas_pl.derivation import derived_config
+    from lpgnas_pl.search.derivation import derived_config
 
     loggers = [{"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"name": "lpgnas_wandb"}},
                {"class_path": "lpgnas_pl.loggers.WandbLogger", "init_args": {"project": "lpgnas"}}]

@@ -1,12 +1,10 @@
-"""Quantisation: quantisers by option name, the quantised components, and the size cost model."""
+"""Quantisation, the layer below the GNN blocks: quantisers by option name, the quantised components,
+and the cost model on block shapes and bits (sizes of an Architecture are in ``lpgnas_pl.nn.sizes``)."""
 from lpgnas_pl.quant.components import ACTIVATION_OPTIONS, COMPONENTS, WEIGHT_OPTIONS
 from lpgnas_pl.quant.cost import (
     FLOAT32_BITS,
     Size,
     activation_counts,
-    attention_vectors,
-    buffer_size_bits,
-    model_size_bits,
     parameter_counts,
     weighted_bits,
 )
@@ -20,10 +18,7 @@ __all__ = [
     "Size",
     "WEIGHT_OPTIONS",
     "activation_counts",
-    "attention_vectors",
-    "buffer_size_bits",
     "get_quantizer",
-    "model_size_bits",
     "parameter_counts",
     "weighted_bits",
 ]

@@ -1,24 +1,20 @@
-"""Model and buffer size of a derived network (DESIGN 2.3), per component and in total.
+"""The cost model of DESIGN 2.3 on plain numbers: values per component times bits per value.
 
 Model size: every parameter costs the bits of its component's option (W and b: linear.weight;
 attention vectors: attention.weight). Buffer size: every activation a full-graph forward pass
 stores costs the bits of its component's option: linear.input (N x d_in), linear.output and
 aggregate.output (N x heads*hidden), attention.output (E x heads), where ``num_edges`` counts the
 messages, that is the graph's edges plus one self-loop per node. ``const`` and ``gcn``
-coefficients are counted too: the block materialises them like any other.
+coefficients are counted too: the block materialises them like any other. The functions take
+block shapes, so they work on ints (a derived network, ``lpgnas_pl.nn.sizes``) and on
+straight-through tensors (a sampled supernet path).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence, Union
+from typing import Sequence, Union
 
 from torch import Tensor
-
-from lpgnas_pl.attention import ATTENTIONS
-from lpgnas_pl.quant.quantizers import get_quantizer
-
-if TYPE_CHECKING:  # architecture imports the quantisers: no import cycle at run time
-    from lpgnas_pl.architecture import Architecture
 
 FLOAT32_BITS = 32
 Number = Union[int, float, Tensor]
@@ -68,26 +64,3 @@ def activation_counts(dims: Sequence[tuple[Number, Number, Number]], num_nodes: 
 def weighted_bits(counts: dict[tuple[int, str], Number], bits: dict[tuple[int, str], Number]) -> Number:
     """Sum of count x bits over the components of ``counts``."""
     return sum(counts[key] * bits[key] for key in counts)
-
-
-def attention_vectors(attention: str) -> int:
-    """How many parameter vectors (heads x hidden each) an attention type has."""
-    return len(ATTENTIONS.get(attention).param_names)
-
-
-def _size(arch: "Architecture", counts: dict[tuple[int, str], int]) -> Size:
-    bits = {(i, component): get_quantizer(arch.option(i, component)).bits for i, component in counts}
-    breakdown = {f"layers[{i}].{component}": counts[(i, component)] * bits[(i, component)] for i, component in counts}
-    return Size(weighted_bits(counts, bits), FLOAT32_BITS * sum(counts.values()), breakdown)
-
-
-def model_size_bits(arch: "Architecture", num_features: int, num_classes: int) -> Size:
-    """Bits of all parameters of the network ``arch`` builds for these data shapes."""
-    vectors = [attention_vectors(layer.attention) for layer in arch.layers]
-    return _size(arch, parameter_counts(arch.dims(num_features, num_classes), vectors))
-
-
-def buffer_size_bits(arch: "Architecture", num_features: int, num_classes: int, num_nodes: int,
-                     num_edges: int) -> Size:
-    """Bits of the activations of one full-graph forward pass (``num_edges`` with self-loops)."""
-    return _size(arch, activation_counts(arch.dims(num_features, num_classes), num_nodes, num_edges))

@@ -15,8 +15,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from lpgnas_pl.errors import LPGNASError
-from lpgnas_pl.ops import identity
+from lpgnas_pl.utils.errors import LPGNASError
+from lpgnas_pl.utils.functions import identity
 
 FIXED_POINT = re.compile(r"fix(\d+)\.(\d+)")
 ACCEPTED_FORMS = "float32, binary, ternary, or fixI.F with integer bits I >= 1 (sign included) and fraction bits F >= 0"

@@ -1,0 +1,44 @@
+"""The command line of ``python -m benchmarks.results`` (see the package docstring)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from benchmarks.results import DATASETS
+from benchmarks.results.reporting import report
+from benchmarks.results.retraining import retrain
+from benchmarks.results.running import run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="measure one dataset into docs/results/<dataset>.json")
+    run_parser.add_argument("--dataset", required=True, choices=DATASETS)
+    run_parser.add_argument("--seeds", type=int, default=3, help="training seeds of every network")
+    run_parser.add_argument("--epochs", type=int, default=200, help="training epochs of the baselines")
+    run_parser.add_argument("--search-seeds", type=int, nargs="+", default=[0])
+    run_parser.add_argument("--betas", type=float, nargs="+", help="searches at each (a Pareto sweep); default: the config's")
+    run_parser.add_argument("--append", action="store_true",
+                            help="add the searches to docs/results/<dataset>.json, keeping its baselines")
+    run_parser.add_argument("--float32-gat-only", action="store_true",
+                            help="no W8A8/W4A8 GAT (the costliest baselines on large graphs)")
+    run_parser.add_argument("--float32-only", action="store_true",
+                            help="no W8A8/W4A8 baselines at all (quantising wide dense features is slow on CPU)")
+    run_parser.add_argument("--float-epochs", type=int,
+                            help="float32 warm-up epochs of the W8A8/W4A8 baselines; default: a quarter of --epochs")
+    run_parser.add_argument("--out", type=Path, default=Path("runs/results"))
+    run_parser.add_argument("search_args", nargs="*", help="after --: extra arguments of every search")
+    retrain_parser = commands.add_parser("retrain", help="retrain the derived networks of a dataset's searches again")
+    retrain_parser.add_argument("--dataset", required=True, choices=DATASETS)
+    retrain_parser.add_argument("--float-epochs", type=int, help="float32 warm-up epochs; default: derived.yaml's "
+                                "(baselines: a quarter of their epochs)")
+    retrain_parser.add_argument("--quantised-baselines", action="store_true",
+                                help="retrain the W8A8/W4A8 baselines (float32 warm-up first), not the derived networks")
+    commands.add_parser("report", help="print the tables of docs/results/*.json")
+    args = parser.parse_args()
+    {"run": run, "retrain": retrain, "report": lambda _: report()}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

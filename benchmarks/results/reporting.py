@@ -1,0 +1,116 @@
+"""``report``: the markdown tables and Pareto plots of every docs/results/<dataset>.json."""
+from __future__ import annotations
+
+import json
+import statistics
+
+from benchmarks.common import (
+    REPO,
+)
+from benchmarks.pareto_sweep import plot_sweep
+from benchmarks.results import DATASETS, PAPER, RESULTS, TARGET
+from lpgnas_pl.quant import COMPONENTS
+
+
+def mean_bits(bits: dict[str, list[int]], kind: str) -> float:
+    return statistics.mean(b for component, values in bits.items() if COMPONENTS[component] == kind for b in values)
+
+
+def search_label(found: dict) -> str:
+    """beta, search seed and any extra search arguments of one search."""
+    extra = " ".join(found.get("search_args", []))
+    return f"beta {found['beta']}, seed {found['seed']}" + (f", {extra}" if extra else "")
+
+
+def acc(values: list[float]) -> str:
+    spread = f" +- {100 * statistics.stdev(values):.2f}" if len(values) > 1 else ""
+    return f"{100 * statistics.mean(values):.2f}{spread}"
+
+
+def grouped(runs: list[dict]) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for r in runs:
+        groups.setdefault(r["label"], []).append(r)
+    return groups
+
+
+def accuracy_table(records: list[dict]) -> str:
+    lines = ["| dataset | network | test acc % | model KiB | GAT float32 / model | buffer KiB | float32 warm-up epochs "
+             "| search time | paper % |", "|---|---|---|---|---|---|---|---|---|"]
+    for rec in records:
+        groups = grouped(rec["baselines"])
+        gat_kib = groups["PyG GAT float32"][0]["model_kib"]
+        paper = PAPER.get(rec["dataset"], {})
+        # float32 warm-up epochs: none for PyG's float32 networks, 0 in records from before warm-ups
+        rows = [(label, runs, "" if label.startswith("PyG") else runs[0].get("float_epochs", 0), "",
+                 paper.get(label.split()[1], "") if label.startswith("PyG") else "") for label, runs in groups.items()]
+        rows += [(f"LPGNAS-PL derived ({search_label(s)})", s["retrains"], s.get("float_epochs", 0),
+                  f"{s['wall_s'] / 60:.1f} min", paper.get("LPGNAS", "")) for s in rec["searches"]]
+        for label, runs, warm_up, search_time, reference in rows:
+            r = runs[0]
+            lines.append(f"| {rec['dataset']} | {label} | {acc([x['test'] for x in runs])} ({len(runs)}) | "
+                         f"{r['model_kib']:.1f} | {gat_kib / r['model_kib']:.1f} | {r['buffer_kib']:.0f} | "
+                         f"{warm_up} | {search_time} | {reference} |")
+        others = {k: v for k, v in paper.items() if k not in ("LPGNAS", "GAT")}
+        if others:
+            lines.append(f"| {rec['dataset']} | paper only: " + ", ".join(f"{k} {v}" for k, v in others.items())
+                         + " | | | | | | | |")
+    return "\n".join(lines)
+
+
+def target_table(records: list[dict]) -> str:
+    lines = ["| dataset | derived (mean) | PyG GAT float32 | difference (points) | x smaller than GAT | target met |",
+             "|---|---|---|---|---|---|"]
+    for rec in records:
+        gat = grouped(rec["baselines"])["PyG GAT float32"]
+        gat_acc = statistics.mean(x["test"] for x in gat)
+        for s in rec["searches"]:
+            mean = statistics.mean(x["test"] for x in s["retrains"])
+            smaller = gat[0]["model_kib"] / s["retrains"][0]["model_kib"]
+            met = mean >= gat_acc and smaller >= 8 and 100 * mean >= TARGET.get(rec["dataset"], 0)
+            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {100 * mean:.2f} | {100 * gat_acc:.2f} | "
+                         f"{100 * (mean - gat_acc):+.2f} | {smaller:.1f} | {'yes' if met else 'no'} |")
+    return "\n".join(lines)
+
+
+def bits_table(records: list[dict]) -> str:
+    head = " | ".join(COMPONENTS)
+    lines = [f"| dataset | derived network | {head} | mean weight bits | mean activation bits |",
+             "|---|---|" + "---|" * len(COMPONENTS) + "---|---|"]
+    for rec in records:
+        for s in rec["searches"]:
+            cells = " | ".join("/".join(str(b) for b in s["bits"][c]) for c in COMPONENTS)
+            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {s['description']} | {cells} | "
+                         f"{mean_bits(s['bits'], 'weight'):.1f} | {mean_bits(s['bits'], 'activation'):.1f} |")
+    return "\n".join(lines)
+
+
+def cost_table(records: list[dict]) -> str:
+    lines = ["| dataset | nodes | edges (with self-loops) | search epochs | search wall time | s per search epoch | "
+             "PyG GAT s per epoch | ratio | peak memory |", "|---|---|---|---|---|---|---|---|---|"]
+    for rec in records:
+        gat = statistics.mean(x["full_epoch_s"] for x in grouped(rec["baselines"])["PyG GAT float32"])
+        for s in rec["searches"]:
+            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {rec['nodes']} | {rec['edges']} | {s['epochs']} | "
+                         f"{s['wall_s'] / 60:.1f} min | {s['s_per_epoch']:.3f} | {gat:.3f} | "
+                         f"{s['s_per_epoch'] / gat:.1f} | {s['peak_gb']:.1f} GB |")
+    return "\n".join(lines)
+
+
+def report() -> None:
+    records = [json.loads((RESULTS / f"{d}.json").read_text()) for d in DATASETS if (RESULTS / f"{d}.json").is_file()]
+    for title, table in (("Accuracy and size", accuracy_table), ("Target", target_table),
+                         ("Bits chosen per component (layer 1/layer 2)", bits_table), ("Search cost", cost_table)):
+        print(f"\n### {title}\n\n{table(records)}")
+    for rec in records:
+        if len({s["beta"] for s in rec["searches"]}) > 1:
+            path = REPO / "docs" / f"pareto_{rec['dataset']}.png"
+            points = [(label, statistics.mean(x["test"] for x in runs), runs[0]["model_kib"])
+                      for label, runs in grouped(rec["baselines"]).items()]
+            betas = sorted({s["beta"] for s in rec["searches"]})
+            points += [(f"LPGNAS beta {beta}", statistics.mean(x["test"] for s in rec["searches"] if s["beta"] == beta
+                                                               for x in s["retrains"]),
+                        next(s["retrains"][0]["model_kib"] for s in rec["searches"] if s["beta"] == beta))
+                       for beta in betas]
+            plot_sweep(points, rec["dataset"], path)
+            print(f"\nplot: {path}")

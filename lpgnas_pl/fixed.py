@@ -1,0 +1,98 @@
+"""The fixed-architecture LightningModule: derived networks and hand-written baselines alike."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.cli import OptimizerCallable
+from torch import Tensor, nn
+from torch_geometric.data import Data
+from torchmetrics.classification import MulticlassAccuracy
+
+from lpgnas_pl.nn.architecture import Architecture
+from lpgnas_pl.nn.masked import masked_cross_entropy, update_accuracy
+from lpgnas_pl.nn.network import GNN
+from lpgnas_pl.nn.sizes import size_metrics
+from lpgnas_pl.utils.checkpoints import check_loaded_class
+from lpgnas_pl.utils.errors import LPGNASError
+
+STAGES = ("train", "val", "test")
+
+
+def default_optimizer(params) -> torch.optim.Optimizer:
+    """Adam at the learning rate and weight decay of the GCN/GAT papers."""
+    return torch.optim.Adam(params, lr=0.01, weight_decay=5e-4)
+
+
+class FixedGNN(pl.LightningModule):
+    """Trains a GNN built from ``architecture`` on the masked nodes of a full-batch graph.
+
+    Logs ``{train,val,test}/loss`` and ``{train,val,test}/acc`` (torchmetrics accuracy); on
+    validate and test also ``model_kib``, ``buffer_kib`` and their ratios to float32 (DESIGN 2.3).
+    ``num_features`` and ``num_classes`` are linked from the datamodule by the CLI.
+
+    ``float_epochs``: the first training epochs run every component in float32 before
+    quantisation-aware training starts. From a fresh initialisation a coarse fixed-point activation
+    (e.g. fix2.2, step 0.25) can round every value to exactly 0, and a relu after it then passes no
+    gradient at all; float epochs first grow the weights to a scale the quantisers resolve.
+    Validation and test always run the quantised network, so every logged accuracy is its own.
+    """
+
+    def __init__(
+        self,
+        architecture: Architecture,
+        num_features: int,
+        num_classes: int,
+        dropout: float = 0.5,
+        attention_dropout: float = 0.0,
+        optimizer: OptimizerCallable = default_optimizer,
+        float_epochs: int = 0,
+    ) -> None:
+        if isinstance(float_epochs, bool) or not isinstance(float_epochs, int) or float_epochs < 0:
+            raise LPGNASError(f"float_epochs: {float_epochs!r} is not allowed; allowed: an integer >= 0")
+        super().__init__()
+        self.save_hyperparameters(ignore=["optimizer"])
+        self.architecture = architecture
+        self.optimizer = optimizer
+        self.net = GNN(architecture, num_features, num_classes, dropout, attention_dropout)
+        self.accuracy = nn.ModuleDict(
+            {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro") for stage in STAGES}
+        )
+
+    def forward(self, x: Tensor, edge_index: Tensor, float32: bool = False) -> Tensor:
+        return self.net(x, edge_index, float32=float32)
+
+    def _step(self, batch: Data, stage: str) -> Tensor:
+        mask = batch[f"{stage}_mask"]
+        float32 = stage == "train" and self.current_epoch < self.hparams.float_epochs
+        logits = self(batch.x, batch.edge_index, float32)
+        loss = masked_cross_entropy(logits, batch.y, mask)
+        accuracy = update_accuracy(self.accuracy[f"{stage}_acc"], logits, batch.y, mask)
+        size = int(mask.sum())
+        self.log(f"{stage}/loss", loss, batch_size=size, sync_dist=True)
+        self.log(f"{stage}/acc", accuracy, batch_size=size, prog_bar=stage != "train", on_step=False, on_epoch=True)
+        if stage != "train":
+            sizes = size_metrics(self.architecture, self.hparams.num_features, self.hparams.num_classes, batch)
+            self.log_dict({f"{stage}/{name}": value for name, value in sizes.items()}, batch_size=size)
+        return loss
+
+    def training_step(self, batch: Data, batch_idx: int) -> Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: Data, batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def test_step(self, batch: Data, batch_idx: int) -> None:
+        self._step(batch, "test")
+
+    def predict_step(self, batch: Data, batch_idx: int) -> Tensor:
+        """Predicted class of every node."""
+        return self(batch.x, batch.edge_index).argmax(dim=-1)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return self.optimizer(self.parameters())
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuses, in one line, a checkpoint of another model class."""
+        check_loaded_class(self, checkpoint)

@@ -1,0 +1,82 @@
+"""Stacks of blocks: the fixed GNN built from an ``Architecture``, and the shared forward pass."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.utils import add_self_loops, remove_self_loops
+
+from lpgnas_pl.nn.architecture import Architecture
+from lpgnas_pl.nn.block import BlockPath, GNNBlock
+
+
+def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
+    """Exactly one self-loop per node, as every attention type expects."""
+    edge_index, _ = remove_self_loops(edge_index)
+    edge_index, _ = add_self_loops(edge_index, num_nodes=num_nodes)
+    return edge_index
+
+
+def paths_of(architecture: Architecture, num_classes: int) -> list[BlockPath]:
+    """The path every block runs for ``architecture``; the last block outputs num_classes, no activation."""
+    last = architecture.num_layers - 1
+    return [
+        BlockPath(
+            attention=layer.attention,
+            aggregation=layer.aggregation,
+            activation="identity" if i == last else layer.activation,
+            heads=layer.heads,
+            hidden=num_classes if i == last else layer.hidden,
+            quant=architecture.layer_quant(i),
+        )
+        for i, layer in enumerate(architecture.layers)
+    ]
+
+
+class BlockStack(nn.Module):
+    """Dropout then a block, per layer, each block running its path of the given list."""
+
+    def __init__(self, blocks: list[GNNBlock], dropout: float) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(blocks)
+        self.dropout = dropout
+
+    def run(self, x: Tensor, edge_index: Tensor, paths: list[BlockPath]) -> Tensor:
+        edge_index = with_self_loops(edge_index, x.size(0))
+        for block, path in zip(self.blocks, paths):
+            x = block(F.dropout(x, self.dropout, self.training), edge_index, path)
+        return x
+
+
+class GNN(BlockStack):
+    """The fixed network of ``architecture``: hidden blocks concatenate heads, the last averages them."""
+
+    def __init__(
+        self,
+        architecture: Architecture,
+        num_features: int,
+        num_classes: int,
+        dropout: float = 0.5,
+        attention_dropout: float = 0.0,
+    ) -> None:
+        last = architecture.num_layers - 1
+        blocks = [
+            GNNBlock(in_channels, heads, hidden, [layer.attention], [layer.aggregation], concat=i != last,
+                     attention_dropout=attention_dropout)
+            for i, (layer, (in_channels, heads, hidden)) in enumerate(
+                zip(architecture.layers, architecture.dims(num_features, num_classes))
+            )
+        ]
+        super().__init__(blocks, dropout)
+        self.paths = paths_of(architecture, num_classes)
+        self.float_paths = [replace(path, quant={}) for path in self.paths]
+
+    def forward(self, x: Tensor, edge_index: Tensor, paths: Optional[list[BlockPath]] = None,
+                float32: bool = False) -> Tensor:
+        """Runs ``paths`` (default: the architecture's); ``float32`` runs every component unquantised,
+        the float warm-up of quantisation-aware training."""
+        if paths is None:
+            paths = self.float_paths if float32 else self.paths
+        return self.run(x, edge_index, paths)

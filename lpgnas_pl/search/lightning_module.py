@@ -1,0 +1,258 @@
+"""The LPGNAS search LightningModule (DESIGN 2.5): alternating weight and controller steps.
+
+Per training step, with manual optimisation: (1) a weight step on a sampled path, cross-entropy
+on the training nodes, stepping only the weight optimiser; (2) from ``warmup_epochs`` on, a
+controller step on a freshly sampled path, cross-entropy on the validation nodes plus
+``beta * cost / cost_ref`` of the sampled path, stepping only the controller optimiser (the
+forward pass runs without dropout, as a validation pass does). Each
+validation epoch evaluates the controllers' current argmax architecture with the shared weights.
+Test nodes are never used.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.cli import OptimizerCallable
+from torch import Tensor, nn
+from torch_geometric.data import Data
+from torchmetrics.classification import MulticlassAccuracy
+
+from lpgnas_pl.nn.architecture import Architecture
+from lpgnas_pl.nn.masked import masked_cross_entropy, update_accuracy
+from lpgnas_pl.nn.network import paths_of, with_self_loops
+from lpgnas_pl.nn.sizes import size_metrics
+from lpgnas_pl.quant import COMPONENTS
+from lpgnas_pl.search.controllers import Controller
+from lpgnas_pl.search.space import SearchSpace
+from lpgnas_pl.search.supernet import CostTarget, Supernet
+from lpgnas_pl.utils.checkpoints import check_loaded_class
+from lpgnas_pl.utils.errors import LPGNASError
+
+
+@contextmanager
+def evaluating(module: nn.Module) -> Iterator[None]:
+    """``module`` in eval mode (no dropout) for the block, then back in its previous mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
+
+
+def default_weight_optimizer(params) -> torch.optim.Optimizer:
+    return torch.optim.Adam(params, lr=0.005, weight_decay=5e-4)
+
+
+def default_controller_optimizer(params) -> torch.optim.Optimizer:
+    return torch.optim.Adam(params, lr=0.01)
+
+
+class LPGNASSearch(pl.LightningModule):
+    """Searches architecture and quantisation together on a full-batch node-classification graph.
+
+    Args:
+        space: the candidate lists (``--print_config`` shows them all).
+        beta: weight of the normalised cost in the controller loss (0: accuracy only).
+        cost_target: ``model`` size, ``buffer`` size, or ``both`` (the mean of the two ratios).
+        warmup_epochs: epochs of weight steps only, before the controllers start learning.
+        temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
+        gradient_clip_val: max gradient norm of each step (None: no clipping).
+        max_nonfinite_steps: a step whose loss is NaN or infinite is skipped and counted
+            (``search/nonfinite_steps``); this many in a row stop the run with an error.
+
+    Gumbel noise comes from the module's own generator, seeded with the global seed plus the
+    process rank, so that every DDP rank samples its own path. A checkpoint holds the temperature,
+    that generator and the global RNG state: a resumed search continues exactly where it stopped.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        num_classes: int,
+        space: SearchSpace = SearchSpace(),
+        beta: float = 0.1,
+        cost_target: CostTarget = "model",
+        warmup_epochs: int = 10,
+        temperature: float = 1.0,
+        dropout: float = 0.5,
+        attention_dropout: float = 0.0,
+        gradient_clip_val: Optional[float] = 5.0,
+        max_nonfinite_steps: int = 10,
+        weight_optimizer: OptimizerCallable = default_weight_optimizer,
+        controller_optimizer: OptimizerCallable = default_controller_optimizer,
+    ) -> None:
+        super().__init__()
+        if beta < 0:
+            raise LPGNASError(f"beta: {beta!r} is not allowed; allowed: a number >= 0")
+        if temperature <= 0:
+            raise LPGNASError(f"temperature: {temperature!r} is not allowed; allowed: a number > 0")
+        if cost_target not in ("model", "buffer", "both"):
+            raise LPGNASError(f"cost_target: {cost_target!r} is not allowed; allowed: model, buffer, both")
+        if max_nonfinite_steps < 1:
+            raise LPGNASError(f"max_nonfinite_steps: {max_nonfinite_steps!r} is not allowed; allowed: an integer >= 1")
+        self.save_hyperparameters(ignore=["weight_optimizer", "controller_optimizer"])
+        self.automatic_optimization = False
+        self.space, self.temperature = space, temperature
+        self.generator = torch.Generator()
+        self.nonfinite_steps, self.consecutive_nonfinite_steps = 0, 0
+        self.weight_optimizer, self.controller_optimizer = weight_optimizer, controller_optimizer
+        self.supernet = Supernet(space, num_features, num_classes, dropout, attention_dropout)
+        self.architecture_controller = Controller(space.architecture_decisions())
+        self.quantisation_controller = Controller(space.quantisation_decisions())
+        self.accuracy = nn.ModuleDict({f"{s}_acc": MulticlassAccuracy(num_classes, average="micro")
+                                       for s in ("train", "val")})
+
+    @property
+    def controllers(self) -> tuple[Controller, Controller]:
+        return self.architecture_controller, self.quantisation_controller
+
+    def sample(self) -> dict[str, Tensor]:
+        """One hard Gumbel-softmax sample of every decision of both controllers."""
+        return {key: one_hot for c in self.controllers
+                for key, one_hot in c.sample(self.temperature, self.generator).items()}
+
+    def argmax(self) -> Architecture:
+        """The controllers' most likely architecture: the one a search derives."""
+        return self.space.architecture({k: v for c in self.controllers for k, v in c.argmax().items()})
+
+    def probabilities(self) -> dict[str, dict[str, float]]:
+        return {k: v for c in self.controllers for k, v in c.probabilities().items()}
+
+    def expected_bits(self) -> dict[str, float]:
+        """Expected bits of every quantised component under the controller, averaged over layers."""
+        values = {d.key: self.supernet.candidate_values[d.key] for d in self.quantisation_controller.decisions}
+        with torch.no_grad():
+            expected = self.quantisation_controller.expected(values)
+        return {
+            component: float(sum(expected[d.key] for d in self.quantisation_controller.decisions
+                                 if d.name == component)) / self.space.num_layers
+            for component in COMPONENTS
+        }
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        """Logits of the argmax architecture with the shared weights."""
+        return self.supernet(x, edge_index, paths_of(self.argmax(), self.hparams.num_classes))
+
+    def setup(self, stage: str) -> None:
+        self.generator.manual_seed(torch.initial_seed() + self.global_rank)
+
+    def _nonfinite(self, loss: Tensor) -> bool:
+        """True (on every rank) when ``loss`` is NaN or infinite on any rank: the step is skipped."""
+        if not self.trainer.strategy.reduce_boolean_decision(not bool(torch.isfinite(loss)), all=False):
+            self.consecutive_nonfinite_steps = 0
+            return False
+        self.nonfinite_steps += 1
+        self.consecutive_nonfinite_steps += 1
+        limit = self.hparams.max_nonfinite_steps
+        if self.consecutive_nonfinite_steps >= limit:
+            raise LPGNASError(f"loss: {float(loss.detach())} in {limit} consecutive steps (epoch {self.current_epoch}) is not "
+                              "allowed; allowed: finite losses (lower the learning rates or gradient_clip_val, "
+                              "or raise max_nonfinite_steps)")
+        return True
+
+    def _step(self, loss: Tensor, optimizer) -> None:
+        """One optimiser step on ``loss``, skipped (and counted) when the loss is not finite."""
+        if self._nonfinite(loss):
+            return
+        optimizer.zero_grad()
+        self.manual_backward(loss)
+        if self.hparams.gradient_clip_val is not None:
+            self.clip_gradients(optimizer, gradient_clip_val=self.hparams.gradient_clip_val,
+                                gradient_clip_algorithm="norm")
+        optimizer.step()
+
+    def training_step(self, batch: Data, batch_idx: int) -> None:
+        weight_optimizer, controller_optimizer = self.optimizers()
+        # (1) weight step on an ungated path: the controllers are not even in the graph
+        with self.toggled_optimizer(weight_optimizer):
+            with torch.no_grad():  # ungated: the sample's gradient would go nowhere
+                samples = self.sample()
+            _, paths = self.supernet.path(samples, gated=False)
+            logits = self.supernet(batch.x, batch.edge_index, paths)
+            loss = masked_cross_entropy(logits, batch.y, batch.train_mask)
+            self._step(loss, weight_optimizer)
+        train_acc = update_accuracy(self.accuracy["train_acc"], logits, batch.y, batch.train_mask)
+        size = int(batch.train_mask.sum())
+        self.log("train/loss", loss, batch_size=size, sync_dist=True)
+        self.log("train/acc", train_acc, batch_size=size, on_step=False, on_epoch=True)
+        self.log("search/nonfinite_steps", float(self.nonfinite_steps), batch_size=size)
+        if self.current_epoch < self.hparams.warmup_epochs:
+            return
+        # (2) controller step on a gated path: CE and cost reach both controllers; the weights are
+        # toggled off, so their gradients are not computed at all. Like a validation epoch it runs
+        # without dropout: it scores the sampled architecture, it does not train it.
+        with self.toggled_optimizer(controller_optimizer), evaluating(self.supernet):
+            samples = self.sample()
+            _, paths = self.supernet.path(samples)
+            logits = self.supernet(batch.x, batch.edge_index, paths)
+            ce = masked_cross_entropy(logits, batch.y, batch.val_mask)
+            num_edges = with_self_loops(batch.edge_index, batch.num_nodes).size(1)
+            cost = self.supernet.cost(samples, batch.num_nodes, num_edges, self.hparams.cost_target)
+            self._step(ce + self.hparams.beta * cost, controller_optimizer)
+        bits = self.expected_bits()
+        weight_bits = [bits[c] for c, kind in COMPONENTS.items() if kind == "weight"]
+        activation_bits = [bits[c] for c, kind in COMPONENTS.items() if kind == "activation"]
+        self.log_dict({"search/controller_ce": ce, "search/cost": cost, "search/temperature": self.temperature,
+                       "search/weight_bits": sum(weight_bits) / len(weight_bits),
+                       "search/activation_bits": sum(activation_bits) / len(activation_bits)},
+                      batch_size=int(batch.val_mask.sum()))
+
+    def validation_step(self, batch: Data, batch_idx: int) -> None:
+        """The argmax architecture's accuracy with the shared weights, and its sizes."""
+        architecture = self.argmax()
+        hp = self.hparams
+        logits = self.supernet(batch.x, batch.edge_index, paths_of(architecture, hp.num_classes))
+        loss = masked_cross_entropy(logits, batch.y, batch.val_mask)
+        val_acc = update_accuracy(self.accuracy["val_acc"], logits, batch.y, batch.val_mask)
+        sizes = size_metrics(architecture, hp.num_features, hp.num_classes, batch)
+        size = int(batch.val_mask.sum())
+        self.log("val/acc", val_acc, batch_size=size, prog_bar=True)
+        self.log_dict({"val/loss": loss, **{f"val/{k}": v for k, v in sizes.items()}}, batch_size=size, sync_dist=True)
+
+    def test_step(self, batch: Data, batch_idx: int) -> None:
+        raise LPGNASError("a search has no test: it never sees the test nodes; allowed: retrain the derived "
+                          "architecture with lpgnas_pl.FixedGNN (printed at the end of the search) and test that")
+
+    def predict_step(self, batch: Data, batch_idx: int) -> Tensor:
+        """Predicted class of every node by the argmax architecture with the shared weights."""
+        return self(batch.x, batch.edge_index).argmax(dim=-1)
+
+    def on_fit_end(self) -> None:
+        if self.trainer.is_global_zero:
+            print(f"\nargmax architecture after {self.current_epoch} epochs:\n{self.argmax().to_yaml()}")
+
+    def configure_optimizers(self) -> list[torch.optim.Optimizer]:
+        controller_parameters = [p for c in self.controllers for p in c.parameters()]
+        return [self.weight_optimizer(self.supernet.parameters()), self.controller_optimizer(controller_parameters)]
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["search_state"] = {
+            "temperature": self.temperature, "generator": self.generator.get_state(),
+            "rng": torch.get_rng_state(), "nonfinite_steps": self.nonfinite_steps,
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuses, in one line, a checkpoint of another model class; restores the search state.
+
+        The global RNG is restored only when a trainer resumes the search. Under DDP every rank
+        re-seeds its generator from the restored one plus its rank, so ranks keep distinct noise.
+        """
+        check_loaded_class(self, checkpoint)
+        state = checkpoint.get("search_state")
+        if state is None:
+            return
+        self.temperature, self.nonfinite_steps = state["temperature"], state["nonfinite_steps"]
+        self.generator.set_state(state["generator"])
+        if self._trainer is None:
+            return
+        torch.set_rng_state(state["rng"])
+        if len(state["cuda_rng"]) == torch.cuda.device_count() > 0:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        if self.trainer.world_size > 1:
+            seed = int(torch.randint(2**62, (1,), generator=self.generator))
+            self.generator.manual_seed(seed + self.global_rank)

@@ -1,0 +1,1 @@
+"""Shared helpers of every layer: the user-facing error, registries, atomic run files, checkpoint checks."""

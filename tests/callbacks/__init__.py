@@ -1,0 +1,1 @@
+"""Tests of the top-level callbacks package."""

@@ -1,0 +1,1 @@
+"""Tests of lpgnas_pl.search."""

@@ -1,0 +1,32 @@
+"""Checkpoints written before the move into subpackages still load, compute the same logits and derive."""
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from lpgnas_pl import FixedGNN, GraphDataModule, LPGNASSearch, SyntheticGraph
+from lpgnas_pl.search.derivation import derive
+from tests.configs import TINY
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("name, module_class", [("fixed", FixedGNN), ("search", LPGNASSearch)])
+def test_old_checkpoint_gives_the_old_logits(name, module_class):
+    graph = GraphDataModule(SyntheticGraph(num_nodes=60, num_classes=3), split="random").data
+    model = module_class.load_from_checkpoint(FIXTURES / f"{name}_v0.ckpt", map_location="cpu").eval()
+    with torch.no_grad():
+        logits = model(graph.x, graph.edge_index)
+    assert torch.equal(logits, torch.load(FIXTURES / "logits_v0.pt")[name])
+
+
+def test_old_search_checkpoint_derives(tmp_path):
+    run_config = tmp_path / "config.yaml"
+    run_config.write_text(yaml.safe_dump(TINY))
+    path = derive(FIXTURES / "search_v0.ckpt", run_config=run_config, output_dir=tmp_path / "derived", retrain_epochs=4)
+    derived = yaml.safe_load(path.read_text())
+    layers = derived["model"]["init_args"]["architecture"]["layers"]
+    assert derived["model"]["class_path"] == "lpgnas_pl.FixedGNN"
+    # the argmax the old code printed for this checkpoint
+    assert [(layer["attention"], layer["heads"], layer.get("hidden")) for layer in layers] == [("gcn", 2, 4), ("gat", 1, None)]
