@@ -1,6 +1,8 @@
-"""Lightning callbacks of lpgnas-pl: temperature annealing, Pareto logging, architecture derivation."""
+"""Lightning callbacks of lpgnas-pl: temperature annealing, Pareto logging, architecture derivation,
+the resumable latest checkpoint and a stop on SIGINT/SIGTERM at an epoch's end."""
+from callbacks.checkpoint import LatestCheckpoint, StopOnSignal
 from callbacks.derivation import ArchitectureDerivation
 from callbacks.pareto import ParetoFront
 from callbacks.temperature import TemperatureAnnealing
 
-__all__ = ["ArchitectureDerivation", "ParetoFront", "TemperatureAnnealing"]
+__all__ = ["ArchitectureDerivation", "LatestCheckpoint", "ParetoFront", "StopOnSignal", "TemperatureAnnealing"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import warnings
 from argparse import ArgumentError
@@ -13,7 +14,9 @@ from jsonargparse import ArgumentParser
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 from pytorch_lightning.strategies import DDPStrategy
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
+from callbacks.checkpoint import LatestCheckpoint, StopOnSignal
 from lpgnas_pl.cli_errors import parse_error_line
 from lpgnas_pl.data import GraphDataModule
 from lpgnas_pl.fixed import FixedGNN
@@ -32,18 +35,12 @@ TRAINER_DEFAULTS = {
 }
 
 
-def latest_checkpoint() -> ModelCheckpoint:
-    """``checkpoints/last.ckpt``, rewritten at every validation: what ``--ckpt_path`` resumes from.
-    (Lightning's own ``save_last`` only rewrites it when the best checkpoint improves.)"""
-    return ModelCheckpoint(filename="last", monitor=None, save_top_k=1, enable_version_counter=False)
-
-
 class LPGNASCLI(LightningCLI):
     """Links data shapes into the model and adds a best-validation-accuracy checkpoint.
 
     Each run logs into its own ``runs/<name>/version_N`` directory (CSV logger by default), where
-    the config, metrics and checkpoints (``checkpoints/best.ckpt``, and ``last.ckpt`` from the
-    latest epoch) land.
+    the config, metrics and checkpoints (``checkpoints/best.ckpt``, and ``last.ckpt`` every
+    ``--last_checkpoint.every_n_epochs`` epochs, at the end and on SIGINT/SIGTERM) land.
     Its parsers raise their errors (``exit_on_error=False``; ``main`` prints them on one line)
     instead of printing the usage.
     """
@@ -73,6 +70,7 @@ class LPGNASCLI(LightningCLI):
         parser.link_arguments("data.num_features", "model.init_args.num_features", apply_on="instantiate")
         parser.link_arguments("data.num_classes", "model.init_args.num_classes", apply_on="instantiate")
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(LatestCheckpoint, "last_checkpoint")
         parser.set_defaults({
             "checkpoint.monitor": "val/acc",
             "checkpoint.mode": "max",
@@ -123,7 +121,7 @@ def build_cli(args: Optional[list[str]] = None, run: bool = True) -> LPGNASCLI:
         auto_configure_optimizers=False,
         save_config_callback=SaveConfig,
         save_config_kwargs={"overwrite": True},
-        trainer_defaults={**TRAINER_DEFAULTS, "callbacks": [latest_checkpoint()]},
+        trainer_defaults={**TRAINER_DEFAULTS, "callbacks": [StopOnSignal()]},
         args=args,
         run=run,
     )
@@ -139,7 +137,12 @@ def main(args: Optional[list[str]] = None) -> None:
         if argv[:1] == ["derive"]:
             run_derive(argv[1:])
         else:
-            build_cli(args)  # None, not sys.argv[1:]: Lightning warns when it is given both
+            cli = build_cli(args)  # None, not sys.argv[1:]: Lightning warns when it is given both
+            stopped = next((c.signal_received for c in cli.trainer.callbacks if isinstance(c, StopOnSignal)), None)
+            if stopped:
+                sys.exit(128 + stopped)  # what a shell reports for a job its signal ended
+    except SIGTERMException:  # under DDP Lightning stops on SIGTERM itself; LatestCheckpoint wrote last.ckpt
+        sys.exit(128 + signal.SIGTERM)
     except Exception as exc:  # only user and parse errors are shortened; the rest keep their traceback
         error = find_user_error(exc)
         if error is None and not isinstance(exc, (ArgumentError, UnicodeDecodeError)):

@@ -50,7 +50,7 @@ def test_an_interrupted_search_resumes_exactly(tmp_path, monkeypatch):
     stopped = copy.deepcopy(SEARCH)
     stopped["trainer"]["callbacks"].append({"class_path": "tests.test_reliability.Interrupt", "init_args": {"at_epoch": 3}})
     with pytest.raises(RuntimeError, match="interrupted at epoch 3"):
-        run(tmp_path, stopped)
+        run(tmp_path, stopped, "--last_checkpoint.every_n_epochs", "1")
     last = tmp_path / "runs" / "tiny" / "version_1" / "checkpoints" / "last.ckpt"
     assert torch.load(last, weights_only=False)["epoch"] == 2  # the last epoch that finished
     resumed = run(tmp_path, SEARCH, "--ckpt_path", str(last))
