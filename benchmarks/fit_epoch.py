@@ -27,7 +27,12 @@ import pytorch_lightning as pl
 import torch
 
 from benchmarks.baselines import PyGNet
-from benchmarks.common import REPO, load_config, optimizer_from_config, train_and_evaluate
+from benchmarks.common import (
+    REPO,
+    load_config,
+    optimizer_from_config,
+    train_and_evaluate,
+)
 from lpgnas_pl.cli import build_cli
 
 
@@ -82,7 +87,6 @@ def main() -> None:
     help_s = wall([lpgnas, "--help"])
     import_s = wall([sys.executable, "-c", "import lpgnas_pl.cli"])
 
-    config = load_config(args.config)
     out = Path(tempfile.mkdtemp(prefix="fit_epoch_"))
     extra = ["--trainer.accelerator", args.accelerator, "--trainer.devices", "1",
              "--trainer.enable_progress_bar", "false", "--trainer.logger.init_args.save_dir", str(out),
@@ -93,7 +97,9 @@ def main() -> None:
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
     cli = build_cli(["fit", "--config", str(REPO / args.config), *extra])
-    from benchmarks.fit_epoch import EpochClock as Clock  # the class the CLI imported (this file runs as __main__)
+    from benchmarks.fit_epoch import (
+        EpochClock as Clock,  # the class the CLI imported (this file runs as __main__)
+    )
 
     clock = next(c for c in cli.trainer.callbacks if isinstance(c, Clock))
     search_peak = torch.cuda.max_memory_allocated() / 2**30 if args.accelerator != "cpu" else None

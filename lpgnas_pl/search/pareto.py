@@ -11,12 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display needed, none assumed
-import matplotlib.pyplot as plt  # noqa: E402
-
-from lpgnas_pl.nn.architecture import Architecture  # noqa: E402
+from lpgnas_pl.nn.architecture import Architecture
 
 
 @dataclass(frozen=True)
@@ -44,11 +39,22 @@ class Point:
         return summary(Architecture.from_dict(self.architecture))
 
 
+def add_to_front(front: list[Point], point: Point) -> bool:
+    """Adds ``point`` to the non-dominated list ``front`` in place, dropping what it dominates; a
+    point equal in objectives to one already there, or dominated by one, is left out. Work is
+    bounded by the front's size, not the history's. Returns whether the front changed."""
+    if any(q.objectives == point.objectives or q.dominates(point) for q in front):
+        return False
+    front[:] = [q for q in front if not point.dominates(q)] + [point]
+    return True
+
+
 def non_dominated(points: Sequence[Point]) -> list[Point]:
     """The points no other point dominates, smallest model first; equal objectives are kept once
     (the earliest)."""
-    unique = list({p.objectives: p for p in reversed(points)}.values())
-    front = [p for p in unique if not any(q.dominates(p) for q in unique)]
+    front: list[Point] = []
+    for point in points:
+        add_to_front(front, point)
     return sorted(front, key=lambda p: (p.model_kib, p.buffer_kib, -p.val_acc))
 
 
@@ -88,6 +94,11 @@ def to_csv(points: Sequence[Point]) -> str:
     return out.getvalue()
 
 
+def to_json_lines(points: Sequence[Point]) -> str:
+    """One JSON object per line and point: the append-only history file."""
+    return "".join(json.dumps(asdict(p)) + "\n" for p in points)
+
+
 def to_json(front: Sequence[Point], history: Sequence[Point]) -> str:
     """JSON text with the front and every evaluated point."""
     return json.dumps({"front": [asdict(p) for p in front], "history": [asdict(p) for p in history]}, indent=1)
@@ -95,8 +106,16 @@ def to_json(front: Sequence[Point], history: Sequence[Point]) -> str:
 
 def plot(front: Sequence[Point], history: Sequence[Point], title: str) -> bytes:
     """PNG bytes: validation accuracy against model size and against buffer size; every evaluated
-    point coloured by epoch, the non-dominated ones ringed, each panel's own front as a staircase."""
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True, constrained_layout=True)
+    point coloured by epoch, the non-dominated ones ringed, each panel's own front as a staircase.
+    matplotlib is imported here, not with the module: ``lpgnas --help`` need not load it."""
+    from matplotlib.backends.backend_agg import (
+        FigureCanvasAgg,  # files only: no display needed, none assumed
+    )
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(11, 4.2), constrained_layout=True)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, 2, sharey=True)
     epochs = [p.epoch for p in history]
     for axis, size, label in ((axes[0], "model_kib", "model size (KiB)"), (axes[1], "buffer_kib", "buffer size (KiB)")):
         dots = axis.scatter([getattr(p, size) for p in history], [100 * p.val_acc for p in history], c=epochs,
@@ -115,5 +134,4 @@ def plot(front: Sequence[Point], history: Sequence[Point], title: str) -> bytes:
     figure.suptitle(title)
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=120)
-    plt.close(figure)
     return png.getvalue()

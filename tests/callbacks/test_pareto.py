@@ -36,6 +36,8 @@ def test_callback_records_every_validation_and_writes_its_files(tmp_path):
     assert [int(r["epoch"]) for r in rows] == [p.epoch for p in front]
     stored = json.loads((run / "pareto.json").read_text())
     assert len(stored["history"]) == 4 and len(stored["front"]) == len(front)
+    lines = (run / "pareto_history.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == stored["history"]  # appended once per epoch, none twice
     assert (run / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in run.iterdir() if p.name.startswith(".")]  # no temporary files left
     metrics = list(csv.DictReader((run / "metrics.csv").open()))

@@ -3,10 +3,10 @@ import csv
 import io
 import json
 
-from lpgnas_pl import (
-    Architecture,
-)
-from lpgnas_pl.search.pareto import Point, non_dominated, to_csv
+import torch
+
+from lpgnas_pl import Architecture
+from lpgnas_pl.search.pareto import Point, add_to_front, non_dominated, to_csv
 
 ARCH = {"layers": [{"attention": "gat", "aggregation": "sum", "heads": 2, "hidden": 8, "activation": "elu"},
                    {"attention": "gcn", "aggregation": "mean", "heads": 1}], "quant": {"linear.weight": "fix1.3"}}
@@ -46,3 +46,16 @@ def test_staircase_is_the_front_of_accuracy_against_one_size():
               point(4, 0.60, 5, 400)]
     assert [p.epoch for p in staircase(points, "model_kib")] == [2, 0, 1]  # 3 is larger and less accurate than 1
     assert [p.epoch for p in staircase(points, "buffer_kib")] == [3, 1]
+
+
+def test_the_front_built_point_by_point_equals_the_front_of_the_whole_history():
+    """The callback's per-epoch front (add_to_front) against the pairwise definition of dominance."""
+    generator = torch.Generator().manual_seed(0)
+    values = torch.randint(0, 6, (300, 3), generator=generator).tolist()  # many ties and dominated points
+    points = [point(i, acc / 5, model, buffer) for i, (acc, model, buffer) in enumerate(values)]
+    front = []
+    for p in points:
+        add_to_front(front, p)
+    by_definition = [p for p in points if not any(q.dominates(p) for q in points)
+                     and all(q.epoch >= p.epoch for q in points if q.objectives == p.objectives)]
+    assert sorted(front, key=lambda p: p.epoch) == by_definition
