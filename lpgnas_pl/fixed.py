@@ -6,12 +6,11 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.cli import OptimizerCallable
-from torch import Tensor, nn
+from torch import Tensor
 from torch_geometric.data import Data
-from torchmetrics.classification import MulticlassAccuracy
 
 from lpgnas_pl.nn.architecture import Architecture
-from lpgnas_pl.nn.masked import masked_cross_entropy, update_accuracy
+from lpgnas_pl.nn.masked import StageMetrics, masked_cross_entropy
 from lpgnas_pl.nn.network import GNN
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.utils.checkpoints import check_loaded_class
@@ -56,9 +55,7 @@ class FixedGNN(pl.LightningModule):
         self.architecture = architecture
         self.optimizer = optimizer
         self.net = GNN(architecture, num_features, num_classes, dropout, attention_dropout)
-        self.accuracy = nn.ModuleDict(
-            {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro") for stage in STAGES}
-        )
+        self.metrics = StageMetrics(num_classes, STAGES)
 
     def forward(self, x: Tensor, edge_index: Tensor, float32: bool = False) -> Tensor:
         return self.net(x, edge_index, float32=float32)
@@ -68,13 +65,13 @@ class FixedGNN(pl.LightningModule):
         float32 = stage == "train" and self.current_epoch < self.hparams.float_epochs
         logits = self(batch.x, batch.edge_index, float32)
         loss = masked_cross_entropy(logits, batch.y, mask)
-        accuracy = update_accuracy(self.accuracy[f"{stage}_acc"], logits, batch.y, mask)
-        size = int(mask.sum())
-        self.log(f"{stage}/loss", loss, batch_size=size, sync_dist=True)
-        self.log(f"{stage}/acc", accuracy, batch_size=size, prog_bar=stage != "train", on_step=False, on_epoch=True)
+        loss_metric, accuracy = self.metrics.update(stage, logits, batch.y, mask, loss)
+        self.log(f"{stage}/loss", loss_metric, on_step=False, on_epoch=True)
+        self.log(f"{stage}/acc", accuracy, prog_bar=stage != "train", on_step=False, on_epoch=True)
         if stage != "train":
-            sizes = size_metrics(self.architecture, self.hparams.num_features, self.hparams.num_classes, batch)
-            self.log_dict({f"{stage}/{name}": value for name, value in sizes.items()}, batch_size=size)
+            sizes = size_metrics(self.architecture, self.hparams.num_features, self.hparams.num_classes, batch,
+                                 self.net.self_looped(batch.edge_index, batch.num_nodes).size(1))
+            self.log_dict({f"{stage}/{name}": value for name, value in sizes.items()}, batch_size=batch.num_nodes)
         return loss
 
     def training_step(self, batch: Data, batch_idx: int) -> Tensor:

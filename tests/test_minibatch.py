@@ -60,7 +60,8 @@ def test_minibatch_search_and_retrain(tmp_path, monkeypatch):
     search = build_cli(["fit", "--config", "search.yaml"])
     run = tmp_path / "runs" / "tiny" / "version_0"
     rows = list(csv.DictReader((run / "metrics.csv").open()))
-    assert len([r for r in rows if r["search/cost"]]) == 3 * 3  # 3 parts per epoch, controllers from epoch 2
+    steps = [float(r["search/controller_steps"]) for r in rows if r.get("search/controller_steps")]
+    assert steps == [3.0, 3.0, 3.0]  # a controller step per part (3 per epoch), controllers from epoch 2 of 5
     assert yaml.safe_load((run / "derived.yaml").read_text())["data"]["loader"] == "random_node"
     retrain = build_cli(["fit", "--config", str(run / "derived.yaml")])
     assert retrain.model.architecture == search.model.argmax()
@@ -71,16 +72,18 @@ def test_minibatch_search_and_retrain(tmp_path, monkeypatch):
 
 
 def test_a_part_without_masked_nodes_adds_nothing():
-    from torchmetrics.classification import MulticlassAccuracy
-
-    from lpgnas_pl.nn.masked import masked_cross_entropy, update_accuracy
+    from lpgnas_pl.nn.masked import StageMetrics, masked_cross_entropy
 
     logits = torch.randn(4, 3, requires_grad=True)
     target, none = torch.tensor([0, 1, 2, 0]), torch.zeros(4, dtype=torch.bool)
     loss = masked_cross_entropy(logits, target, none)
     loss.backward()
     assert float(loss.detach()) == 0.0 and torch.equal(logits.grad, torch.zeros(4, 3))  # a backward pass all the same
-    metric = MulticlassAccuracy(3, average="micro")
-    update_accuracy(metric, logits, target, none)
-    update_accuracy(metric, torch.eye(3)[[0, 1, 1, 0]], target, torch.tensor([True, True, True, False]))
-    assert float(metric.compute()) == pytest.approx(2 / 3)  # only the second part's three nodes count
+    metrics = StageMetrics(3, ["val"])
+    metrics.update("val", logits, target, none, loss)
+    some = torch.tensor([True, True, True, False])
+    second = torch.eye(3)[[0, 1, 1, 0]]
+    loss_metric, accuracy = metrics.update("val", second, target, some, masked_cross_entropy(second, target, some))
+    assert float(accuracy.compute()) == pytest.approx(2 / 3)  # only the second part's three nodes count
+    by_hand = torch.nn.functional.cross_entropy(second[:3], target[:3])
+    assert float(loss_metric.compute()) == pytest.approx(float(by_hand))  # weighted by nodes: the empty part weighs 0

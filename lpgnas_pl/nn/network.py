@@ -36,15 +36,28 @@ def paths_of(architecture: Architecture, num_classes: int) -> list[BlockPath]:
 
 
 class BlockStack(nn.Module):
-    """Dropout then a block, per layer, each block running its path of the given list."""
+    """Dropout then a block, per layer, each block running its path of the given list.
+
+    The self-looped edge index of the last graph seen is kept (by tensor identity), so a
+    full-batch search, which runs the same graph three times per step, builds it once.
+    """
 
     def __init__(self, blocks: list[GNNBlock], dropout: float) -> None:
         super().__init__()
         self.blocks = nn.ModuleList(blocks)
         self.dropout = dropout
+        self._self_loops: Optional[tuple[Tensor, int, Tensor]] = None
+
+    def self_looped(self, edge_index: Tensor, num_nodes: int) -> Tensor:
+        """``with_self_loops(edge_index, num_nodes)``, computed once per graph (the cache holds the
+        input tensor itself, so no other tensor can be mistaken for it)."""
+        cached = self._self_loops
+        if cached is None or cached[0] is not edge_index or cached[1] != num_nodes:
+            self._self_loops = cached = (edge_index, num_nodes, with_self_loops(edge_index, num_nodes))
+        return cached[2]
 
     def run(self, x: Tensor, edge_index: Tensor, paths: list[BlockPath]) -> Tensor:
-        edge_index = with_self_loops(edge_index, x.size(0))
+        edge_index = self.self_looped(edge_index, x.size(0))
         for block, path in zip(self.blocks, paths):
             x = block(F.dropout(x, self.dropout, self.training), edge_index, path)
         return x

@@ -1,6 +1,8 @@
 """Model and buffer size of an ``Architecture`` (DESIGN 2.3): the quant cost model at its shapes and bits."""
 from __future__ import annotations
 
+from typing import Optional
+
 from torch_geometric.data import Data
 
 from lpgnas_pl.nn.architecture import Architecture
@@ -39,9 +41,12 @@ def buffer_size_bits(arch: Architecture, num_features: int, num_classes: int, nu
     return _size(arch, activation_counts(arch.dims(num_features, num_classes), num_nodes, num_edges))
 
 
-def size_metrics(architecture: Architecture, num_features: int, num_classes: int, graph: Data) -> dict[str, float]:
-    """Model and buffer size (KiB) of ``architecture`` on ``graph``, and their ratios to float32."""
-    num_edges = with_self_loops(graph.edge_index, graph.num_nodes).size(1)
+def size_metrics(architecture: Architecture, num_features: int, num_classes: int, graph: Data,
+                 num_edges: Optional[int] = None) -> dict[str, float]:
+    """Model and buffer size (KiB) of ``architecture`` on ``graph``, and their ratios to float32;
+    ``num_edges`` (with self-loops) when the caller already has it."""
+    if num_edges is None:
+        num_edges = with_self_loops(graph.edge_index, graph.num_nodes).size(1)
     model = model_size_bits(architecture, num_features, num_classes)
     buffer = buffer_size_bits(architecture, num_features, num_classes, graph.num_nodes, num_edges)
     return {"model_kib": model.kib, "model_ratio": model.ratio, "buffer_kib": buffer.kib, "buffer_ratio": buffer.ratio}

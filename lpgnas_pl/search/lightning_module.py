@@ -18,11 +18,10 @@ import torch
 from pytorch_lightning.cli import OptimizerCallable
 from torch import Tensor, nn
 from torch_geometric.data import Data
-from torchmetrics.classification import MulticlassAccuracy
 
 from lpgnas_pl.nn.architecture import Architecture
-from lpgnas_pl.nn.masked import masked_cross_entropy, update_accuracy
-from lpgnas_pl.nn.network import paths_of, with_self_loops
+from lpgnas_pl.nn.masked import StageMetrics, masked_cross_entropy
+from lpgnas_pl.nn.network import paths_of
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.search.controllers import Controller
@@ -103,8 +102,7 @@ class LPGNASSearch(pl.LightningModule):
         self.supernet = Supernet(space, num_features, num_classes, dropout, attention_dropout)
         self.architecture_controller = Controller(space.architecture_decisions())
         self.quantisation_controller = Controller(space.quantisation_decisions())
-        self.accuracy = nn.ModuleDict({f"{s}_acc": MulticlassAccuracy(num_classes, average="micro")
-                                       for s in ("train", "val")})
+        self.metrics = StageMetrics(num_classes, ("train", "val"))
 
     @property
     def controllers(self) -> tuple[Controller, Controller]:
@@ -175,11 +173,11 @@ class LPGNASSearch(pl.LightningModule):
             logits = self.supernet(batch.x, batch.edge_index, paths)
             loss = masked_cross_entropy(logits, batch.y, batch.train_mask)
             self._step(loss, weight_optimizer)
-        train_acc = update_accuracy(self.accuracy["train_acc"], logits, batch.y, batch.train_mask)
-        size = int(batch.train_mask.sum())
-        self.log("train/loss", loss, batch_size=size, sync_dist=True)
-        self.log("train/acc", train_acc, batch_size=size, on_step=False, on_epoch=True)
-        self.log("search/nonfinite_steps", float(self.nonfinite_steps), batch_size=size)
+        train_loss, train_acc = self.metrics.update("train", logits, batch.y, batch.train_mask, loss)
+        self.log("train/loss", train_loss, on_step=False, on_epoch=True)
+        self.log("train/acc", train_acc, on_step=False, on_epoch=True)
+        self.log("search/nonfinite_steps", float(self.nonfinite_steps), on_step=False, on_epoch=True, reduce_fx="max",
+                 batch_size=1)
         if self.current_epoch < self.hparams.warmup_epochs:
             return
         # (2) controller step on a gated path: CE and cost reach both controllers; the weights are
@@ -190,16 +188,23 @@ class LPGNASSearch(pl.LightningModule):
             _, paths = self.supernet.path(samples)
             logits = self.supernet(batch.x, batch.edge_index, paths)
             ce = masked_cross_entropy(logits, batch.y, batch.val_mask)
-            num_edges = with_self_loops(batch.edge_index, batch.num_nodes).size(1)
+            num_edges = self.supernet.self_looped(batch.edge_index, batch.num_nodes).size(1)
             cost = self.supernet.cost(samples, batch.num_nodes, num_edges, self.hparams.cost_target)
             self._step(ce + self.hparams.beta * cost, controller_optimizer)
+        # epoch means (over the parts of a mini-batch epoch); no value leaves the device per step
+        self.log_dict({"search/controller_ce": ce.detach(), "search/cost": cost.detach(),
+                       "search/temperature": self.temperature}, on_step=False, on_epoch=True, batch_size=1)
+        self.log("search/controller_steps", 1.0, on_step=False, on_epoch=True, reduce_fx="sum", batch_size=1)
+
+    def on_train_epoch_end(self) -> None:
+        """Expected bits under the quantisation controller, once per epoch (a softmax per decision)."""
+        if self.current_epoch < self.hparams.warmup_epochs:
+            return
         bits = self.expected_bits()
         weight_bits = [bits[c] for c, kind in COMPONENTS.items() if kind == "weight"]
         activation_bits = [bits[c] for c, kind in COMPONENTS.items() if kind == "activation"]
-        self.log_dict({"search/controller_ce": ce, "search/cost": cost, "search/temperature": self.temperature,
-                       "search/weight_bits": sum(weight_bits) / len(weight_bits),
-                       "search/activation_bits": sum(activation_bits) / len(activation_bits)},
-                      batch_size=int(batch.val_mask.sum()))
+        self.log_dict({"search/weight_bits": sum(weight_bits) / len(weight_bits),
+                       "search/activation_bits": sum(activation_bits) / len(activation_bits)})
 
     def validation_step(self, batch: Data, batch_idx: int) -> None:
         """The argmax architecture's accuracy with the shared weights, and its sizes."""
@@ -207,11 +212,12 @@ class LPGNASSearch(pl.LightningModule):
         hp = self.hparams
         logits = self.supernet(batch.x, batch.edge_index, paths_of(architecture, hp.num_classes))
         loss = masked_cross_entropy(logits, batch.y, batch.val_mask)
-        val_acc = update_accuracy(self.accuracy["val_acc"], logits, batch.y, batch.val_mask)
-        sizes = size_metrics(architecture, hp.num_features, hp.num_classes, batch)
-        size = int(batch.val_mask.sum())
-        self.log("val/acc", val_acc, batch_size=size, prog_bar=True)
-        self.log_dict({"val/loss": loss, **{f"val/{k}": v for k, v in sizes.items()}}, batch_size=size, sync_dist=True)
+        val_loss, val_acc = self.metrics.update("val", logits, batch.y, batch.val_mask, loss)
+        num_edges = self.supernet.self_looped(batch.edge_index, batch.num_nodes).size(1)
+        sizes = size_metrics(architecture, hp.num_features, hp.num_classes, batch, num_edges)
+        self.log("val/acc", val_acc, prog_bar=True)
+        self.log("val/loss", val_loss)
+        self.log_dict({f"val/{k}": v for k, v in sizes.items()}, batch_size=batch.num_nodes, sync_dist=True)
 
     def test_step(self, batch: Data, batch_idx: int) -> None:
         raise LPGNASError("a search has no test: it never sees the test nodes; allowed: retrain the derived "

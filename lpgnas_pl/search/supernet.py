@@ -63,7 +63,8 @@ class Supernet(BlockStack):
 
     def path(self, samples: dict[str, Tensor], gated: bool = True) -> tuple[Architecture, list[BlockPath]]:
         """The architecture of one-hot ``samples`` and its block paths, gated by the samples."""
-        choice = {key: int(one_hot.argmax()) for key, one_hot in samples.items()}
+        indices = torch.stack([one_hot.argmax() for one_hot in samples.values()]).tolist()  # one device read
+        choice = dict(zip(samples, indices))
         architecture = self.space.architecture(choice)
         paths = paths_of(architecture, self.num_classes)
         if gated:

@@ -31,3 +31,21 @@ def test_controller_argmax_and_probabilities():
     assert controller.argmax()["layer0_attention"] == 1
     probs = controller.probabilities()["layer0_attention"]
     assert list(probs) == ["gcn", "gat", "const"] and probs["gat"] == pytest.approx(0.9094, abs=1e-4)
+
+
+def test_one_draw_samples_every_decision_from_its_own_softmax():
+    """Decisions of 2 and 4 candidates sampled in one padded draw: each follows its softmax, never a pad."""
+    from lpgnas_pl.search.space import Decision
+
+    controller = Controller([Decision(0, "heads", (1, 2)), Decision(0, "attention", ("a", "b", "c", "d"))])
+    with torch.no_grad():
+        controller.logits["layer0_heads"].copy_(torch.tensor([1.0, -1.0]))
+        controller.logits["layer0_attention"].copy_(torch.tensor([0.0, 2.0, -1.0, 0.5]))
+    generator = torch.Generator().manual_seed(3)
+    samples = [controller.sample(1.0, generator) for _ in range(4000)]
+    for key in ("layer0_heads", "layer0_attention"):
+        counts = sum(s[key].detach() for s in samples)
+        assert counts.sum() == 4000 and counts.shape == controller.logits[key].shape
+        assert torch.allclose(counts / 4000, controller.logits[key].detach().softmax(-1), atol=0.03)
+    sum((s * torch.arange(len(s))).sum() for s in samples[0].values()).backward()  # straight-through
+    assert all(logits.grad.abs().sum() > 0 for logits in controller.logits.values())
