@@ -33,8 +33,8 @@ def test_controller_argmax_and_probabilities():
     assert list(probs) == ["gcn", "gat", "const"] and probs["gat"] == pytest.approx(0.9094, abs=1e-4)
 
 
-def test_one_draw_samples_every_decision_from_its_own_softmax():
-    """Decisions of 2 and 4 candidates sampled in one padded draw: each follows its softmax, never a pad."""
+def test_every_decision_is_sampled_from_its_own_softmax():
+    """Decisions of 2 and 4 candidates sampled together: each follows its own softmax."""
     from lpgnas_pl.search.space import Decision
 
     controller = Controller([Decision(0, "heads", (1, 2)), Decision(0, "attention", ("a", "b", "c", "d"))])
