@@ -13,15 +13,15 @@ from lpgnas_pl import SyntheticGraph
 from lpgnas_pl.cli import main
 from tests.configs import TINY
 
-SEARCH = {"class_path": "lpgnas_pl.LPGNASSearch",
-          "init_args": {"warmup_epochs": 1, "space": {"heads": [1, 2], "hidden": [4, 8]}}}
+SEARCH_MODEL = {"class_path": "lpgnas_pl.LPGNASSearch",
+                "init_args": {"warmup_epochs": 1, "space": {"heads": [1, 2], "hidden": [4, 8]}}}
 
 
 def config(edit: Callable[[dict[str, Any]], Any] = lambda c: None, search: bool = False) -> dict[str, Any]:
     """``TINY`` (with the search model when ``search``) after ``edit`` changed it in place."""
     result = copy.deepcopy(TINY)
     if search:
-        result["model"] = copy.deepcopy(SEARCH)
+        result["model"] = copy.deepcopy(SEARCH_MODEL)
     edit(result)
     return result
 
