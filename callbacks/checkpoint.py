@@ -1,4 +1,4 @@
-"""LatestCheckpoint and StopOnSignal: a resumable ``last.ckpt`` without rewriting it every epoch.
+"""BestCheckpoint, LatestCheckpoint and StopOnSignal: best.ckpt once the controllers choose, a resumable ``last.ckpt`` without rewriting it every epoch.
 
 A Cora search's ``last.ckpt`` is ~37 MB (supernet and two Adam states); rewriting it at every
 validation was a fifth of a search epoch. ``LatestCheckpoint`` writes it every ``every_n_epochs``
@@ -20,6 +20,23 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.files import run_directory
+
+
+class BestCheckpoint(ModelCheckpoint):
+    """Lightning's ``ModelCheckpoint`` that lets a validation epoch without the monitored metric pass:
+    a search logs no ``val/acc`` during its warm-up, whose argmax is no choice yet (every decision
+    at its first candidate), so ``best.ckpt`` holds the best architecture the controllers chose."""
+
+    def _monitored(self, trainer: pl.Trainer) -> bool:
+        return self.monitor is None or self.monitor in trainer.callback_metrics
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self._monitored(trainer):
+            super().on_train_epoch_end(trainer, pl_module)
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self._monitored(trainer):
+            super().on_validation_end(trainer, pl_module)
 
 
 class LatestCheckpoint(ModelCheckpoint):

@@ -58,6 +58,8 @@ class ParetoFront(pl.Callback):
         if not hasattr(pl_module, "argmax"):
             raise LPGNASError(f"ParetoFront needs a search module; {type(pl_module).__name__} is not one "
                               "(allowed: lpgnas_pl.LPGNASSearch)")
+        if METRICS[0] not in trainer.callback_metrics:  # a search's warm-up: no architecture chosen yet
+            return
         acc, model_kib, buffer_kib = (float(trainer.callback_metrics[name]) for name in METRICS)
         point = Point(trainer.current_epoch, acc, model_kib, buffer_kib, pl_module.argmax().to_dict())
         self.history.append(point)

@@ -11,12 +11,11 @@ from typing import Any, Optional
 import pytorch_lightning as pl
 import torch
 from jsonargparse import ArgumentParser
-from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 from pytorch_lightning.strategies import DDPStrategy
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from callbacks.checkpoint import LatestCheckpoint, StopOnSignal
+from callbacks.checkpoint import BestCheckpoint, LatestCheckpoint, StopOnSignal
 from lpgnas_pl.cli_errors import parse_error_line
 from lpgnas_pl.data import GraphDataModule
 from lpgnas_pl.fixed import FixedGNN
@@ -69,7 +68,7 @@ class LPGNASCLI(LightningCLI):
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.link_arguments("data.num_features", "model.init_args.num_features", apply_on="instantiate")
         parser.link_arguments("data.num_classes", "model.init_args.num_classes", apply_on="instantiate")
-        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(BestCheckpoint, "checkpoint")
         parser.add_lightning_class_args(LatestCheckpoint, "last_checkpoint")
         parser.set_defaults({
             "checkpoint.monitor": "val/acc",

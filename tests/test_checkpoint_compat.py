@@ -1,4 +1,5 @@
-"""Checkpoints written before the move into subpackages still load, compute the same logits and derive."""
+"""Checkpoints written before the move into subpackages still load: a fixed network computes the same
+logits; a search checkpoint (weight layout 1, before aligned sharing) derives, and refuses its supernet."""
 from pathlib import Path
 
 import pytest
@@ -7,18 +8,29 @@ import yaml
 
 from lpgnas_pl import FixedGNN, GraphDataModule, LPGNASSearch, SyntheticGraph
 from lpgnas_pl.search.derivation import derive
+from lpgnas_pl.utils.errors import LPGNASError
 from tests.configs import TINY
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.mark.parametrize("name, module_class", [("fixed", FixedGNN), ("search", LPGNASSearch)])
-def test_old_checkpoint_gives_the_old_logits(name, module_class):
-    graph = GraphDataModule(SyntheticGraph(num_nodes=60, num_classes=3), split="random").data
-    model = module_class.load_from_checkpoint(FIXTURES / f"{name}_v0.ckpt", map_location="cpu").eval()
+def graph():
+    return GraphDataModule(SyntheticGraph(num_nodes=60, num_classes=3), split="random").data
+
+
+def test_old_fixed_checkpoint_gives_the_old_logits():
+    data = graph()
+    model = FixedGNN.load_from_checkpoint(FIXTURES / "fixed_v0.ckpt", map_location="cpu").eval()
     with torch.no_grad():
-        logits = model(graph.x, graph.edge_index)
-    assert torch.equal(logits, torch.load(FIXTURES / "logits_v0.pt")[name])
+        logits = model(data.x, data.edge_index)
+    assert torch.equal(logits, torch.load(FIXTURES / "logits_v0.pt")["fixed"])
+
+
+def test_old_search_checkpoint_refuses_its_supernet_in_one_line():
+    data = graph()
+    model = LPGNASSearch.load_from_checkpoint(FIXTURES / "search_v0.ckpt", map_location="cpu").eval()
+    with pytest.raises(LPGNASError, match=r"^weight layout: 1 \(a search checkpoint from before aligned .*layout 2"):
+        model(data.x, data.edge_index)
 
 
 def test_old_search_checkpoint_derives(tmp_path):

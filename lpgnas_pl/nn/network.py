@@ -24,7 +24,7 @@ def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
 
 def paths_of(architecture: Architecture, num_classes: int) -> list[BlockPath]:
     """The path every block runs for ``architecture``; the last block outputs num_classes, no activation."""
-    last = architecture.num_layers - 1
+    last, layers = architecture.num_layers - 1, architecture.layers
     return [
         BlockPath(
             attention=layer.attention,
@@ -33,8 +33,10 @@ def paths_of(architecture: Architecture, num_classes: int) -> list[BlockPath]:
             heads=layer.heads,
             hidden=num_classes if i == last else layer.hidden,
             quant=architecture.layer_quant(i),
+            in_heads=1 if i == 0 else layers[i - 1].heads,
+            in_hidden=None if i == 0 else layers[i - 1].hidden,
         )
-        for i, layer in enumerate(architecture.layers)
+        for i, layer in enumerate(layers)
     ]
 
 
@@ -98,7 +100,7 @@ class GNN(BlockStack):
         last = architecture.num_layers - 1
         blocks = [
             GNNBlock(in_channels, heads, hidden, [layer.attention], [layer.aggregation], concat=i != last,
-                     attention_dropout=attention_dropout)
+                     attention_dropout=attention_dropout, in_heads=1 if i == 0 else architecture.layers[i - 1].heads)
             for i, (layer, (in_channels, heads, hidden)) in enumerate(
                 zip(architecture.layers, architecture.dims(num_features, num_classes))
             )

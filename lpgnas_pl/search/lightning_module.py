@@ -11,7 +11,7 @@ Test nodes are never used.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 import pytorch_lightning as pl
 import torch
@@ -26,9 +26,15 @@ from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.search.controllers import Controller
 from lpgnas_pl.search.space import SearchSpace
-from lpgnas_pl.search.supernet import CostTarget, Supernet
+from lpgnas_pl.search.supernet import ControllerGradient, CostTarget, Supernet
+from lpgnas_pl.search.unsampled import SharedSlice, keep_unsampled
 from lpgnas_pl.utils.checkpoints import check_loaded_class
 from lpgnas_pl.utils.errors import LPGNASError
+
+# 2: input columns aligned by the previous block's (heads, hidden), weights initialised per slice.
+# A checkpoint of layout 1 (before) still derives (its controllers are valid), but its shared
+# weights mean other features: running or resuming its supernet is refused.
+WEIGHT_LAYOUT = 2
 
 
 @contextmanager
@@ -59,6 +65,13 @@ class LPGNASSearch(pl.LightningModule):
         cost_target: ``model`` size, ``buffer`` size, or ``both`` (the mean of the two ratios).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
         temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
+        controller_gradient: ``mixture`` (every candidate of a decision contributes, FBNetV2-style;
+            DESIGN 2.4) or ``gated`` (the sampled candidate's output scaled by its gate: the old
+            estimator, kept for comparison in docs/search.md).
+        mixture_reach: with the ``mixture`` gradient, the heads and hidden masks span this many
+            candidates above the sampled ones (None: the widest, as FBNetV2; wider candidates share
+            the widest run's gradient). The controller step costs about a network that wide.
+        weight_steps: weight steps, each on its own sampled path, per controller step.
         gradient_clip_val: max gradient norm of each step (None: no clipping).
         max_nonfinite_steps: a step whose loss is NaN or infinite is skipped and counted
             (``search/nonfinite_steps``); this many in a row stop the run with an error.
@@ -79,6 +92,9 @@ class LPGNASSearch(pl.LightningModule):
         temperature: float = 1.0,
         dropout: float = 0.5,
         attention_dropout: float = 0.0,
+        controller_gradient: ControllerGradient = "mixture",
+        mixture_reach: Optional[int] = None,
+        weight_steps: int = 1,
         gradient_clip_val: Optional[float] = 5.0,
         max_nonfinite_steps: int = 10,
         weight_optimizer: OptimizerCallable = default_weight_optimizer,
@@ -91,12 +107,20 @@ class LPGNASSearch(pl.LightningModule):
             raise LPGNASError(f"temperature: {temperature!r} is not allowed; allowed: a number > 0")
         if cost_target not in ("model", "buffer", "both"):
             raise LPGNASError(f"cost_target: {cost_target!r} is not allowed; allowed: model, buffer, both")
+        if controller_gradient not in ("gated", "mixture"):
+            raise LPGNASError(f"controller_gradient: {controller_gradient!r} is not allowed; allowed: mixture, gated")
+        if mixture_reach is not None and (isinstance(mixture_reach, bool) or not isinstance(mixture_reach, int)
+                                          or mixture_reach < 0):
+            raise LPGNASError(f"mixture_reach: {mixture_reach!r} is not allowed; allowed: null or an integer >= 0")
+        if isinstance(weight_steps, bool) or not isinstance(weight_steps, int) or weight_steps < 1:
+            raise LPGNASError(f"weight_steps: {weight_steps!r} is not allowed; allowed: an integer >= 1")
         if max_nonfinite_steps < 1:
             raise LPGNASError(f"max_nonfinite_steps: {max_nonfinite_steps!r} is not allowed; allowed: an integer >= 1")
         self.save_hyperparameters(ignore=["weight_optimizer", "controller_optimizer"])
         self.automatic_optimization = False
         self.space, self.temperature = space, temperature
         self.generator = torch.Generator()
+        self.weight_layout = WEIGHT_LAYOUT
         self.nonfinite_steps, self.consecutive_nonfinite_steps = 0, 0
         self.weight_optimizer, self.controller_optimizer = weight_optimizer, controller_optimizer
         self.supernet = Supernet(space, num_features, num_classes, dropout, attention_dropout)
@@ -133,6 +157,7 @@ class LPGNASSearch(pl.LightningModule):
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
         """Logits of the argmax architecture with the shared weights."""
+        self._check_layout()
         return self.supernet(x, edge_index, paths_of(self.argmax(), self.hparams.num_classes))
 
     def setup(self, stage: str) -> None:
@@ -152,8 +177,9 @@ class LPGNASSearch(pl.LightningModule):
                               "or raise max_nonfinite_steps)")
         return True
 
-    def _step(self, loss: Tensor, optimizer) -> None:
-        """One optimiser step on ``loss``, skipped (and counted) when the loss is not finite."""
+    def _step(self, loss: Tensor, optimizer, slices: Sequence[SharedSlice] = ()) -> None:
+        """One optimiser step on ``loss``, skipped (and counted) when the loss is not finite; entries
+        outside the sampled ``slices`` of shared parameters stay exactly as they were."""
         if self._nonfinite(loss):
             return
         optimizer.zero_grad()
@@ -161,18 +187,44 @@ class LPGNASSearch(pl.LightningModule):
         if self.hparams.gradient_clip_val is not None:
             self.clip_gradients(optimizer, gradient_clip_val=self.hparams.gradient_clip_val,
                                 gradient_clip_algorithm="norm")
-        optimizer.step()
+        with keep_unsampled(optimizer.optimizer if hasattr(optimizer, "optimizer") else optimizer, slices):
+            optimizer.step()
+
+    def _sampled_slices(self, architecture: Architecture, samples: dict[str, Tensor]) -> list[SharedSlice]:
+        """The shared slices this step's paths ran: this rank's, or under DDP (where gradients are
+        averaged over ranks) every rank's, gathered as candidate indices."""
+        if self.trainer.world_size == 1:
+            return self.supernet.sampled_slices(paths_of(architecture, self.hparams.num_classes))
+        indices = torch.stack([one_hot.argmax() for one_hot in samples.values()])
+        slices = []
+        for rank_indices in self.all_gather(indices).tolist():
+            rank_architecture = self.space.architecture(dict(zip(samples, rank_indices)))
+            slices += self.supernet.sampled_slices(paths_of(rank_architecture, self.hparams.num_classes))
+        return slices
+
+    def on_fit_start(self) -> None:
+        """Under a mini-batch loader, the controller steps score on validation groups with their whole
+        neighbourhoods (``GraphDataModule.scoring_batches``) instead of on the training parts."""
+        datamodule = getattr(self.trainer, "datamodule", None)
+        scoring = getattr(datamodule, "scoring_batches", None)
+        batches = scoring(self.space.num_layers) if scoring is not None else None
+        self._scoring = [b.to(self.device) for b in batches] if batches else None
+
+    def _scoring_batch(self, batch: Data, batch_idx: int) -> Data:
+        scoring = getattr(self, "_scoring", None)
+        return batch if not scoring else scoring[batch_idx % len(scoring)]
 
     def training_step(self, batch: Data, batch_idx: int) -> None:
         weight_optimizer, controller_optimizer = self.optimizers()
-        # (1) weight step on an ungated path: the controllers are not even in the graph
-        with self.toggled_optimizer(weight_optimizer):
-            with torch.no_grad():  # ungated: the sample's gradient would go nowhere
-                samples = self.sample()
-            _, paths = self.supernet.path(samples, gated=False)
-            logits = self.supernet(batch.x, batch.edge_index, paths)
-            loss = masked_cross_entropy(logits, batch.y, batch.train_mask)
-            self._step(loss, weight_optimizer)
+        # (1) weight steps on ungated paths: the controllers are not even in the graph
+        for _ in range(self.hparams.weight_steps):
+            with self.toggled_optimizer(weight_optimizer):
+                with torch.no_grad():  # ungated: the sample's gradient would go nowhere
+                    samples = self.sample()
+                architecture, paths = self.supernet.path(samples, None)
+                logits = self.supernet(batch.x, batch.edge_index, paths)
+                loss = masked_cross_entropy(logits, batch.y, batch.train_mask)
+                self._step(loss, weight_optimizer, self._sampled_slices(architecture, samples))
         train_loss, train_acc = self.metrics.update("train", logits, batch.y, batch.train_mask, loss)
         self.log("train/loss", train_loss, on_step=False, on_epoch=True)
         self.log("train/acc", train_acc, on_step=False, on_epoch=True)
@@ -183,9 +235,10 @@ class LPGNASSearch(pl.LightningModule):
         # (2) controller step on a gated path: CE and cost reach both controllers; the weights are
         # toggled off, so their gradients are not computed at all. Like a validation epoch it runs
         # without dropout: it scores the sampled architecture, it does not train it.
+        batch = self._scoring_batch(batch, batch_idx)
         with self.toggled_optimizer(controller_optimizer), evaluating(self.supernet):
             samples = self.sample()
-            _, paths = self.supernet.path(samples)
+            _, paths = self.supernet.path(samples, self.hparams.controller_gradient, self.hparams.mixture_reach)
             logits = self.supernet(batch.x, batch.edge_index, paths)
             ce = masked_cross_entropy(logits, batch.y, batch.val_mask)
             num_edges = self.supernet.self_looped(batch.edge_index, batch.num_nodes).size(1)
@@ -207,7 +260,10 @@ class LPGNASSearch(pl.LightningModule):
                        "search/activation_bits": sum(activation_bits) / len(activation_bits)})
 
     def validation_step(self, batch: Data, batch_idx: int) -> None:
-        """The argmax architecture's accuracy with the shared weights, and its sizes."""
+        """The argmax architecture's accuracy with the shared weights, and its sizes; nothing during
+        the warm-up, when the controllers have not chosen (their argmax is every first candidate)."""
+        if self.current_epoch < self.hparams.warmup_epochs:
+            return
         architecture = self.argmax()
         hp = self.hparams
         logits = self.supernet(batch.x, batch.edge_index, paths_of(architecture, hp.num_classes))
@@ -240,7 +296,14 @@ class LPGNASSearch(pl.LightningModule):
             "temperature": self.temperature, "generator": self.generator.get_state(),
             "rng": torch.get_rng_state(), "nonfinite_steps": self.nonfinite_steps,
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "weight_layout": self.weight_layout,
         }
+
+    def _check_layout(self) -> None:
+        if self.weight_layout != WEIGHT_LAYOUT:
+            raise LPGNASError(f"weight layout: {self.weight_layout} (a search checkpoint from before aligned weight "
+                              f"sharing) is not allowed for running the supernet; allowed: layout {WEIGHT_LAYOUT} "
+                              "(search again; lpgnas derive still reads this checkpoint's controllers)")
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuses, in one line, a checkpoint of another model class; restores the search state.
@@ -252,6 +315,9 @@ class LPGNASSearch(pl.LightningModule):
         state = checkpoint.get("search_state")
         if state is None:
             return
+        self.weight_layout = state.get("weight_layout", 1)
+        if self._trainer is not None:
+            self._check_layout()
         self.temperature, self.nonfinite_steps = state["temperature"], state["nonfinite_steps"]
         self.generator.set_state(state["generator"])
         if self._trainer is None:

@@ -8,7 +8,7 @@ their gradient reaches both controllers.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -26,12 +26,39 @@ from lpgnas_pl.quant import (
 )
 from lpgnas_pl.quant.quantizers import get_quantizer
 from lpgnas_pl.search.space import SearchSpace
+from lpgnas_pl.search.unsampled import SharedSlice
 
 CostTarget = Literal["model", "buffer", "both"]
+ControllerGradient = Literal["gated", "mixture"]
+
+
+def smallest_candidate(size: int, candidates: Sequence[int]) -> Tensor:
+    """For every channel index 0..size-1, the smallest candidate width that holds it (size if none)."""
+    smallest = torch.full((size,), float(size))
+    for candidate in sorted(c for c in candidates if c < size)[::-1]:
+        smallest[:candidate] = float(candidate)
+    return smallest
+
+
+def above(value: int, candidates: Sequence[int], steps: int) -> int:
+    """The candidate ``steps`` places above ``value`` in ascending order (the largest if fewer)."""
+    ordered = sorted(set(candidates))
+    return ordered[min(ordered.index(value) + steps, len(ordered) - 1)]
+
+
+def glorot_at(parameter: Tensor, fans: Tensor) -> None:
+    """Fills ``parameter`` (any view of one) with U(-b, b), b = sqrt(6 / fans), fans broadcast to its shape."""
+    with torch.no_grad():
+        parameter.copy_((torch.rand(parameter.shape) * 2 - 1) * (6.0 / fans).sqrt())
 
 
 class Supernet(BlockStack):
-    """All candidates of ``space`` for a graph of ``num_features`` inputs and ``num_classes`` outputs."""
+    """All candidates of ``space`` for a graph of ``num_features`` inputs and ``num_classes`` outputs.
+
+    Block i > 0 reads its input as (max heads) x (max hidden) of block i - 1, so its weight slices
+    stay aligned with whatever the previous block ran (DESIGN 2.1); every weight is initialised
+    per slice (``reset_parameters``).
+    """
 
     def __init__(self, space: SearchSpace, num_features: int, num_classes: int, dropout: float = 0.5,
                  attention_dropout: float = 0.0) -> None:
@@ -39,13 +66,32 @@ class Supernet(BlockStack):
         heads, hidden, last = max(space.heads), max(space.hidden), space.num_layers - 1
         blocks = [
             GNNBlock(num_features if i == 0 else heads * hidden, heads, num_classes if i == last else hidden,
-                     space.attention, space.aggregation, concat=i != last, attention_dropout=attention_dropout)
+                     space.attention, space.aggregation, concat=i != last, attention_dropout=attention_dropout,
+                     in_heads=1 if i == 0 else heads)
             for i in range(space.num_layers)
         ]
         super().__init__(blocks, dropout)
         self.decisions = space.architecture_decisions() + space.quantisation_decisions()
         # what the cost model needs of every candidate (vectors, heads, hidden or bits), per decision
         self.candidate_values = {d.key: self._candidate_values(d.name, d.candidates) for d in self.decisions}
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Glorot per slice: every weight entry is drawn at the bound of the smallest candidate slice
+        that holds it, so each candidate starts at the scale its fixed network would (DESIGN 2.1)."""
+        last = self.space.num_layers - 1
+        for i, block in enumerate(self.blocks):
+            out_heads = smallest_candidate(block.heads, self.space.heads)
+            out_hidden = smallest_candidate(block.hidden, [block.hidden] if i == last else self.space.hidden)
+            in_heads = smallest_candidate(block.in_heads, [1] if i == 0 else self.space.heads)
+            in_hidden = smallest_candidate(block.in_channels // block.in_heads,
+                                           [self.num_features] if i == 0 else self.space.hidden)
+            fan_out = (out_heads[:, None] * out_hidden[None, :])[:, :, None, None]
+            fan_in = (in_heads[:, None] * in_hidden[None, :])[None, None]
+            glorot_at(block.shared_weight(), fan_out + fan_in)
+            for attention in block.attentions.values():
+                for name in attention.param_names:  # PyG's glorot of a 1 x heads x hidden vector
+                    glorot_at(getattr(attention, name), (out_heads[:, None] + out_hidden[None, :])[None])
 
     @staticmethod
     def _candidate_values(name: str, candidates: tuple) -> Tensor:
@@ -61,16 +107,41 @@ class Supernet(BlockStack):
     def forward(self, x: Tensor, edge_index: Tensor, paths: list[BlockPath]) -> Tensor:
         return self.run(x, edge_index, paths)
 
-    def path(self, samples: dict[str, Tensor], gated: bool = True) -> tuple[Architecture, list[BlockPath]]:
-        """The architecture of one-hot ``samples`` and its block paths, gated by the samples."""
+    def path(self, samples: dict[str, Tensor], gradient: Optional[ControllerGradient] = "gated",
+             reach: Optional[int] = None) -> tuple[Architecture, list[BlockPath]]:
+        """The architecture of one-hot ``samples`` and its block paths, gated for the controller
+        ``gradient`` (``gated``: the sampled entry per decision; ``mixture``: every candidate, its
+        channel masks over the widest heads and hidden, or over ``reach`` candidates above the
+        sampled ones; None: no gates, for a weight step)."""
         indices = torch.stack([one_hot.argmax() for one_hot in samples.values()]).tolist()  # one device read
         choice = dict(zip(samples, indices))
         architecture = self.space.architecture(choice)
         paths = paths_of(architecture, self.num_classes)
-        if gated:
-            for d in self.decisions:
+        for d in self.decisions if gradient is not None else ():
+            if gradient == "mixture":
+                paths[d.layer].gates[d.name], paths[d.layer].candidates[d.name] = samples[d.key], d.candidates
+            else:
                 paths[d.layer].gates[d.name] = samples[d.key][choice[d.key]]
+        if gradient == "mixture" and reach is not None:
+            widths = [(1, self.num_features)] + [
+                (above(path.heads, self.space.heads, reach),
+                 path.hidden if i == len(paths) - 1 else above(path.hidden, self.space.hidden, reach))
+                for i, path in enumerate(paths)]
+            for i, path in enumerate(paths):
+                path.reach = widths[i + 1] + widths[i]
         return architecture, paths
+
+    def sampled_slices(self, paths: list[BlockPath]) -> list[SharedSlice]:
+        """Every shared parameter a path runs, with its shared view's shape and the prefix the path used."""
+        slices: list[SharedSlice] = []
+        for block, path in zip(self.blocks, paths):
+            in_hidden = path.in_hidden or block.in_channels // block.in_heads
+            slices.append((block.weight, block.shared_weight().shape, (path.heads, path.hidden, path.in_heads, in_hidden)))
+            slices.append((block.bias, (block.heads, block.hidden), (path.heads, path.hidden)))
+            attention = block.attentions[path.attention]
+            slices += [(getattr(attention, name), (1, block.heads, block.hidden), (1, path.heads, path.hidden))
+                       for name in attention.param_names]
+        return slices
 
     def values(self, samples: dict[str, Tensor]) -> dict[str, Tensor]:
         """Each decision's sampled value (heads, hidden, vectors, bits) as a straight-through scalar."""

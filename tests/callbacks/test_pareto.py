@@ -24,7 +24,7 @@ def test_callback_records_every_validation_and_writes_its_files(tmp_path):
     model = LPGNASSearch(data.num_features, data.num_classes, space=SearchSpace(heads=[1, 2], hidden=[4, 8]),
                          warmup_epochs=1, beta=1.0)
     trainer.fit(model, datamodule=data)
-    assert [p.epoch for p in pareto.history] == [0, 1, 2, 3]  # the sanity check is not recorded
+    assert [p.epoch for p in pareto.history] == [1, 2, 3]  # neither the sanity check nor the warm-up epoch
     logged = trainer.logged_metrics
     assert pareto.history[-1].val_acc == pytest.approx(float(logged["val/acc"]))
     assert pareto.history[-1].model_kib == pytest.approx(float(logged["val/model_kib"]))
@@ -35,7 +35,7 @@ def test_callback_records_every_validation_and_writes_its_files(tmp_path):
     rows = list(csv.DictReader((run / "pareto.csv").open()))
     assert [int(r["epoch"]) for r in rows] == [p.epoch for p in front]
     stored = json.loads((run / "pareto.json").read_text())
-    assert len(stored["history"]) == 4 and len(stored["front"]) == len(front)
+    assert len(stored["history"]) == 3 and len(stored["front"]) == len(front)
     lines = (run / "pareto_history.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines] == stored["history"]  # appended once per epoch, none twice
     assert (run / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

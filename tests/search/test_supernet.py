@@ -13,7 +13,7 @@ def test_unsampled_candidates_get_no_gradient():
     samples["layer0_attention"] = torch.tensor([0.0, 1.0, 0.0])  # gat
     samples["layer0_heads"] = torch.tensor([1.0, 0.0])          # 1 head of 2
     samples["layer0_hidden"] = torch.tensor([1.0, 0.0])         # hidden 4 of 8
-    _, paths = model.supernet.path(samples, gated=False)
+    _, paths = model.supernet.path(samples, None)
     data = dm.data
     F.cross_entropy(model.supernet(data.x, data.edge_index, paths), data.y).backward()
     block = model.supernet.blocks[0]
