@@ -55,4 +55,7 @@ def train_and_evaluate(model: nn.Module, data: Data, make_optimizer, epochs: int
 
 
 def mean_std(values: list[float]) -> str:
+    """Accuracies in [0, 1] as percent, mean +- std (the value alone when there is one)."""
+    if len(values) == 1:
+        return f"{100 * values[0]:.2f} (1)"
     return f"{100 * statistics.mean(values):.2f} +- {100 * statistics.stdev(values):.2f}"

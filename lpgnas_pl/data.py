@@ -22,7 +22,11 @@ from torch_geometric.datasets import Amazon, Coauthor, Planetoid
 from torch_geometric.loader import RandomNodeLoader
 from torch_geometric.transforms import RandomNodeSplit
 from torch_geometric.typing import WITH_PYG_LIB, WITH_TORCH_SPARSE
-from torch_geometric.utils import k_hop_subgraph, stochastic_blockmodel_graph, to_undirected
+from torch_geometric.utils import (
+    k_hop_subgraph,
+    stochastic_blockmodel_graph,
+    to_undirected,
+)
 
 from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.functions import identity

@@ -125,6 +125,13 @@ def test_help_and_print_config_still_exit_0(workdir: Path, capsys: pytest.Captur
      "layers: [] is not allowed; allowed: at least one layer"),
     # 9. negative beta
     (lambda c: c["model"]["init_args"].update(beta=-0.5), True, "beta: -0.5 is not allowed; allowed: a number >= 0"),
+    # 9b. the controller step's settings
+    (lambda c: c["model"]["init_args"].update(weight_steps=0), True,
+     "weight_steps: 0 is not allowed; allowed: an integer >= 1"),
+    (lambda c: c["model"]["init_args"].update(reinforce_samples=1), True,
+     "reinforce_samples: 1 is not allowed; allowed: an integer >= 2"),
+    (lambda c: c["model"]["init_args"].update(mixture_reach=-1), True,
+     "mixture_reach: -1 is not allowed; allowed: null or an integer >= 0"),
     # 10. temperature <= 0 and annealing from a lower to a higher tau
     (lambda c: c["model"]["init_args"].update(temperature=0.0), True,
      "temperature: 0.0 is not allowed; allowed: a number > 0"),

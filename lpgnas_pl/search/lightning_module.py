@@ -11,7 +11,7 @@ Test nodes are never used.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import pytorch_lightning as pl
 import torch
@@ -25,16 +25,17 @@ from lpgnas_pl.nn.network import paths_of
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.search.controllers import Controller
+from lpgnas_pl.search.estimators import CONTROLLER_LOSSES
 from lpgnas_pl.search.space import SearchSpace
-from lpgnas_pl.search.supernet import ControllerGradient, CostTarget, Supernet
+from lpgnas_pl.search.state import WEIGHT_LAYOUT, SearchState
+from lpgnas_pl.search.supernet import (
+    ControllerGradient,
+    CostScale,
+    CostTarget,
+    Supernet,
+)
 from lpgnas_pl.search.unsampled import SharedSlice, keep_unsampled
-from lpgnas_pl.utils.checkpoints import check_loaded_class
 from lpgnas_pl.utils.errors import LPGNASError
-
-# 2: input columns aligned by the previous block's (heads, hidden), weights initialised per slice.
-# A checkpoint of layout 1 (before) still derives (its controllers are valid), but its shared
-# weights mean other features: running or resuming its supernet is refused.
-WEIGHT_LAYOUT = 2
 
 
 @contextmanager
@@ -56,21 +57,24 @@ def default_controller_optimizer(params) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=0.01)
 
 
-class LPGNASSearch(pl.LightningModule):
+class LPGNASSearch(SearchState, pl.LightningModule):
     """Searches architecture and quantisation together on a full-batch node-classification graph.
 
     Args:
         space: the candidate lists (``--print_config`` shows them all).
         beta: weight of the normalised cost in the controller loss (0: accuracy only).
         cost_target: ``model`` size, ``buffer`` size, or ``both`` (the mean of the two ratios).
+        cost_scale: the cost as that ratio (``linear``, DESIGN 2.3) or its logarithm (``log``: a
+            halving of the size is worth beta * ln 2 of cross-entropy at any size).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
         temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
-        controller_gradient: ``mixture`` (every candidate of a decision contributes, FBNetV2-style;
-            DESIGN 2.4) or ``gated`` (the sampled candidate's output scaled by its gate: the old
-            estimator, kept for comparison in docs/search.md).
+        controller_gradient: ``reinforce`` (sampled paths scored exactly, leave-one-out baseline),
+            ``mixture`` (every candidate of a decision contributes, FBNetV2-style) or ``gated`` (the
+            sampled candidate's output scaled by its gate); DESIGN 2.4, compared in docs/search.md.
         mixture_reach: with the ``mixture`` gradient, the heads and hidden masks span this many
             candidates above the sampled ones (None: the widest, as FBNetV2; wider candidates share
             the widest run's gradient). The controller step costs about a network that wide.
+        reinforce_samples: paths scored per controller step by the ``reinforce`` gradient.
         weight_steps: weight steps, each on its own sampled path, per controller step.
         gradient_clip_val: max gradient norm of each step (None: no clipping).
         max_nonfinite_steps: a step whose loss is NaN or infinite is skipped and counted
@@ -88,12 +92,14 @@ class LPGNASSearch(pl.LightningModule):
         space: SearchSpace = SearchSpace(),
         beta: float = 0.1,
         cost_target: CostTarget = "model",
+        cost_scale: CostScale = "linear",
         warmup_epochs: int = 10,
         temperature: float = 1.0,
         dropout: float = 0.5,
         attention_dropout: float = 0.0,
         controller_gradient: ControllerGradient = "mixture",
         mixture_reach: Optional[int] = None,
+        reinforce_samples: int = 8,
         weight_steps: int = 1,
         gradient_clip_val: Optional[float] = 5.0,
         max_nonfinite_steps: int = 10,
@@ -105,10 +111,15 @@ class LPGNASSearch(pl.LightningModule):
             raise LPGNASError(f"beta: {beta!r} is not allowed; allowed: a number >= 0")
         if temperature <= 0:
             raise LPGNASError(f"temperature: {temperature!r} is not allowed; allowed: a number > 0")
+        if cost_scale not in ("linear", "log"):
+            raise LPGNASError(f"cost_scale: {cost_scale!r} is not allowed; allowed: linear, log")
         if cost_target not in ("model", "buffer", "both"):
             raise LPGNASError(f"cost_target: {cost_target!r} is not allowed; allowed: model, buffer, both")
-        if controller_gradient not in ("gated", "mixture"):
-            raise LPGNASError(f"controller_gradient: {controller_gradient!r} is not allowed; allowed: mixture, gated")
+        if controller_gradient not in CONTROLLER_LOSSES:
+            raise LPGNASError(f"controller_gradient: {controller_gradient!r} is not allowed; allowed: "
+                              f"{', '.join(CONTROLLER_LOSSES.names())}")
+        if isinstance(reinforce_samples, bool) or not isinstance(reinforce_samples, int) or reinforce_samples < 2:
+            raise LPGNASError(f"reinforce_samples: {reinforce_samples!r} is not allowed; allowed: an integer >= 2")
         if mixture_reach is not None and (isinstance(mixture_reach, bool) or not isinstance(mixture_reach, int)
                                           or mixture_reach < 0):
             raise LPGNASError(f"mixture_reach: {mixture_reach!r} is not allowed; allowed: null or an integer >= 0")
@@ -232,18 +243,13 @@ class LPGNASSearch(pl.LightningModule):
                  batch_size=1)
         if self.current_epoch < self.hparams.warmup_epochs:
             return
-        # (2) controller step on a gated path: CE and cost reach both controllers; the weights are
-        # toggled off, so their gradients are not computed at all. Like a validation epoch it runs
-        # without dropout: it scores the sampled architecture, it does not train it.
+        # (2) controller step (lpgnas_pl.search.estimators): CE and cost reach both controllers; the
+        # weights are toggled off, so their gradients are not computed at all. Like a validation
+        # epoch it runs without dropout: it scores sampled architectures, it does not train them.
         batch = self._scoring_batch(batch, batch_idx)
         with self.toggled_optimizer(controller_optimizer), evaluating(self.supernet):
-            samples = self.sample()
-            _, paths = self.supernet.path(samples, self.hparams.controller_gradient, self.hparams.mixture_reach)
-            logits = self.supernet(batch.x, batch.edge_index, paths)
-            ce = masked_cross_entropy(logits, batch.y, batch.val_mask)
-            num_edges = self.supernet.self_looped(batch.edge_index, batch.num_nodes).size(1)
-            cost = self.supernet.cost(samples, batch.num_nodes, num_edges, self.hparams.cost_target)
-            self._step(ce + self.hparams.beta * cost, controller_optimizer)
+            loss, ce, cost = CONTROLLER_LOSSES.get(self.hparams.controller_gradient)(self, batch)
+            self._step(loss, controller_optimizer)
         # epoch means (over the parts of a mini-batch epoch); no value leaves the device per step
         self.log_dict({"search/controller_ce": ce.detach(), "search/cost": cost.detach(),
                        "search/temperature": self.temperature}, on_step=False, on_epoch=True, batch_size=1)
@@ -290,41 +296,3 @@ class LPGNASSearch(pl.LightningModule):
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         controller_parameters = [p for c in self.controllers for p in c.parameters()]
         return [self.weight_optimizer(self.supernet.parameters()), self.controller_optimizer(controller_parameters)]
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["search_state"] = {
-            "temperature": self.temperature, "generator": self.generator.get_state(),
-            "rng": torch.get_rng_state(), "nonfinite_steps": self.nonfinite_steps,
-            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            "weight_layout": self.weight_layout,
-        }
-
-    def _check_layout(self) -> None:
-        if self.weight_layout != WEIGHT_LAYOUT:
-            raise LPGNASError(f"weight layout: {self.weight_layout} (a search checkpoint from before aligned weight "
-                              f"sharing) is not allowed for running the supernet; allowed: layout {WEIGHT_LAYOUT} "
-                              "(search again; lpgnas derive still reads this checkpoint's controllers)")
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Refuses, in one line, a checkpoint of another model class; restores the search state.
-
-        The global RNG is restored only when a trainer resumes the search. Under DDP every rank
-        re-seeds its generator from the restored one plus its rank, so ranks keep distinct noise.
-        """
-        check_loaded_class(self, checkpoint)
-        state = checkpoint.get("search_state")
-        if state is None:
-            return
-        self.weight_layout = state.get("weight_layout", 1)
-        if self._trainer is not None:
-            self._check_layout()
-        self.temperature, self.nonfinite_steps = state["temperature"], state["nonfinite_steps"]
-        self.generator.set_state(state["generator"])
-        if self._trainer is None:
-            return
-        torch.set_rng_state(state["rng"])
-        if len(state["cuda_rng"]) == torch.cuda.device_count() > 0:
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
-        if self.trainer.world_size > 1:
-            seed = int(torch.randint(2**62, (1,), generator=self.generator))
-            self.generator.manual_seed(seed + self.global_rank)

@@ -29,7 +29,8 @@ from lpgnas_pl.search.space import SearchSpace
 from lpgnas_pl.search.unsampled import SharedSlice
 
 CostTarget = Literal["model", "buffer", "both"]
-ControllerGradient = Literal["gated", "mixture"]
+CostScale = Literal["linear", "log"]
+ControllerGradient = Literal["gated", "mixture", "reinforce"]
 
 
 def smallest_candidate(size: int, candidates: Sequence[int]) -> Tensor:
@@ -147,8 +148,10 @@ class Supernet(BlockStack):
         """Each decision's sampled value (heads, hidden, vectors, bits) as a straight-through scalar."""
         return {key: one_hot @ self.candidate_values[key].to(one_hot) for key, one_hot in samples.items()}
 
-    def cost(self, samples: dict[str, Tensor], num_nodes: int, num_edges: int, target: CostTarget) -> Tensor:
-        """Cost of the sampled path over the float32 cost of the largest candidate network."""
+    def cost(self, samples: dict[str, Tensor], num_nodes: int, num_edges: int, target: CostTarget,
+             scale: CostScale = "linear") -> Tensor:
+        """Cost of the sampled path over the float32 cost of the largest candidate network, or its
+        logarithm (``scale: log``: every halving of the size is worth the same, whatever the size)."""
         sampled = self.values(samples)
         value = {(d.layer, d.name): sampled[d.key] for d in self.decisions}
         layers = range(self.space.num_layers)
@@ -159,6 +162,8 @@ class Supernet(BlockStack):
         buffer = weighted_bits(activation_counts(dims, num_nodes, num_edges), bits)
         model_ref, buffer_ref = self.reference_bits(num_nodes, num_edges)
         normalised = {"model": model / model_ref, "buffer": buffer / buffer_ref}
+        if scale == "log":
+            normalised = {key: value.log() for key, value in normalised.items()}
         return (normalised["model"] + normalised["buffer"]) / 2 if target == "both" else normalised[target]
 
     def reference_bits(self, num_nodes: int, num_edges: int) -> tuple[float, float]:

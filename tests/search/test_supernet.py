@@ -67,3 +67,15 @@ def test_float32_has_no_rounding_error_to_gate():
     path = BlockPath("gcn", "sum", "relu", 1, 1, quant={}, gates={"linear.output": gate})
     x = torch.randn(5)
     assert path.quantize("linear.output", x) is x
+
+
+def test_log_cost_is_the_log_of_the_ratio_and_halving_is_worth_ln2():
+    dm, model = tiny_search()
+    samples = model.sample()
+    linear = model.supernet.cost(samples, 80, 300, "model")
+    log = model.supernet.cost(samples, 80, 300, "model", scale="log")
+    assert log.item() == pytest.approx(float(linear.log()))
+    samples["layer0_linear_weight"] = torch.zeros_like(samples["layer0_linear_weight"])
+    samples["layer0_linear_weight"][-1] = 1.0  # float32
+    log.backward()
+    assert model.quantisation_controller.logits["layer0_linear_weight"].grad.abs().sum() > 0

@@ -1,0 +1,70 @@
+"""Search seeds against the same run's GAT: each search's argmax retrained from scratch, several seeds.
+
+    python -m benchmarks.search_seeds [--dataset cora] [--search-seeds 0 1 2] [--retrains 3] [-- OVERRIDES]
+
+Per search seed, ``lpgnas fit`` of configs/<dataset>.yaml (OVERRIDES after ``--``, e.g.
+``--model.init_args.controller_gradient reinforce``), then its derived.yaml retrained with seeds
+0..retrains-1 and tested; in the same run, PyG's float32 GAT baseline (configs/baselines) with
+the same seeds. Prints one markdown row per search seed: test accuracy (mean +- std), model size,
+how many times smaller than the GAT, the search's wall time and its derived architecture.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import REPO, mean_std
+from benchmarks.pareto_sweep import QUIET, fit_and_test
+from lpgnas_pl.cli import build_cli
+from lpgnas_pl.nn.architecture import Architecture
+
+
+def compact(architecture: Architecture) -> str:
+    """One line per network: attention/aggregation heads x hidden activation per layer, then the bits."""
+    layers = [f"{layer.attention}/{layer.aggregation} {layer.heads}x{layer.hidden or 'C'}"
+              f"{' ' + layer.activation if layer.activation else ''}" for layer in architecture.layers]
+    return " \\| ".join(layers)
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    overrides = argv[argv.index("--") + 1:] if "--" in argv else []
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="cora")
+    parser.add_argument("--search-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--retrains", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("runs/search_seeds"))
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+
+    gat = [fit_and_test(["--config", str(REPO / "configs" / "baselines" / f"gat_{args.dataset}.yaml"),
+                         "--seed_everything", str(seed)], args.out, "gat")[0] for seed in range(args.retrains)]
+    gat_acc, gat_kib = [t["test/acc"] for t in gat], gat[0]["test/model_kib"]
+    rows = []
+    for seed in args.search_seeds:
+        start = time.perf_counter()
+        cli = build_cli(["fit", "--config", str(REPO / "configs" / f"{args.dataset}.yaml"), "--seed_everything",
+                         str(seed), "--trainer.logger.init_args.save_dir", str(args.out),
+                         "--trainer.logger.init_args.name", f"search_seed{seed}", *QUIET, *overrides])
+        minutes = (time.perf_counter() - start) / 60
+        run = Path(cli.trainer.log_dir)
+        tests = [fit_and_test(["--config", str(run / "derived.yaml"), "--seed_everything", str(retrain)],
+                              args.out, f"retrain_seed{seed}")[0] for retrain in range(args.retrains)]
+        accs = [t["test/acc"] for t in tests]
+        rows.append((seed, accs, tests[0]["test/model_kib"], minutes, compact(cli.model.argmax())))
+
+    print(f"\n{args.dataset}: search overrides {' '.join(overrides) or '(none)'}; PyG GAT float32 "
+          f"{mean_std(gat_acc)} at {gat_kib:.1f} KiB\n")
+    print("| search seed | test acc % | model KiB | GAT / model | search min | derived |")
+    print("|---|---|---|---|---|---|")
+    for seed, accs, kib, minutes, derived in rows:
+        print(f"| {seed} | {mean_std(accs)} | {kib:.1f} | "
+              f"{gat_kib / kib:.1f} | {minutes:.1f} | {derived} |")
+    means = [statistics.mean(accs) for _, accs, *_ in rows]
+    print(f"\nspread between search seeds: {100 * (max(means) - min(means)):.2f} points")
+
+
+if __name__ == "__main__":
+    main()
