@@ -97,7 +97,7 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         temperature: float = 1.0,
         dropout: float = 0.5,
         attention_dropout: float = 0.0,
-        controller_gradient: ControllerGradient = "mixture",
+        controller_gradient: ControllerGradient = "reinforce",
         mixture_reach: Optional[int] = None,
         reinforce_samples: int = 8,
         weight_steps: int = 1,

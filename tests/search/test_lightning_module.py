@@ -30,11 +30,11 @@ class Recording(torch.optim.Adam):
         return result
 
 
-def expected_bits_after_search(beta, tmp_path):
+def expected_bits_after_search(beta, tmp_path, gradient="reinforce", epochs=30):
     pl.seed_everything(0)
-    dm, model = tiny_search(beta=beta, warmup_epochs=0, cost_target="both",
+    dm, model = tiny_search(beta=beta, warmup_epochs=0, cost_target="both", controller_gradient=gradient,
                             controller_optimizer=lambda p: torch.optim.Adam(p, lr=0.05))
-    pl.Trainer(max_epochs=30, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+    pl.Trainer(max_epochs=epochs, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                enable_model_summary=False, default_root_dir=tmp_path).fit(model, dm)
     return model.expected_bits()
 
@@ -54,9 +54,11 @@ def test_weight_and_controller_steps_touch_only_their_own_parameters(tmp_path):
         assert all(torch.equal(b, a) for b, a in zip(before, after)), f"the {name} step changed the others"
 
 
-def test_cost_pressure_lowers_expected_bits(tmp_path):
-    free = expected_bits_after_search(0.0, tmp_path)
-    pressed = expected_bits_after_search(5.0, tmp_path)
+@pytest.mark.parametrize("gradient", ["reinforce", "mixture", "gated"])
+def test_cost_pressure_lowers_expected_bits(tmp_path, gradient):
+    epochs = 100 if gradient == "reinforce" else 30  # one noisy reward per path: slower than a gradient
+    free = expected_bits_after_search(0.0, tmp_path, gradient, epochs)
+    pressed = expected_bits_after_search(5.0, tmp_path, gradient, epochs)
     uniform_weights = sum([1, 2, 4, 4, 8, 8, 8, 16, 16, 32]) / 10  # 9.9 bits before any step
     assert pressed["linear.weight"] < free["linear.weight"] - 1.0
     assert pressed["linear.weight"] < uniform_weights - 2.0
