@@ -90,8 +90,9 @@ def test_same_seed_same_architecture_and_retrained_accuracy(tmp_path, monkeypatc
 def tiny_search(max_nonfinite_steps: int = 10) -> tuple[LPGNASSearch, GraphDataModule]:
     data = GraphDataModule(dataset=SyntheticGraph(num_nodes=60, num_classes=3), split="random")
     data.setup("fit")
+    # mixture: one differentiable forward per controller step, which ``poison`` can count
     model = LPGNASSearch(data.num_features, data.num_classes, space=SearchSpace(heads=[1, 2], hidden=[4, 8]),
-                         warmup_epochs=0, max_nonfinite_steps=max_nonfinite_steps)
+                         warmup_epochs=0, max_nonfinite_steps=max_nonfinite_steps, controller_gradient="mixture")
     return model, data
 
 
