@@ -23,11 +23,11 @@ from torch_geometric.loader import RandomNodeLoader
 from torch_geometric.transforms import RandomNodeSplit
 from torch_geometric.typing import WITH_PYG_LIB, WITH_TORCH_SPARSE
 from torch_geometric.utils import (
-    k_hop_subgraph,
     stochastic_blockmodel_graph,
     to_undirected,
 )
 
+from lpgnas_pl.neighbourhoods import neighbourhood_groups
 from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.functions import identity
 from lpgnas_pl.utils.registry import Registry
@@ -272,23 +272,11 @@ class GraphDataModule(pl.LightningDataModule):
         return self.val_dataloader()
 
     def scoring_batches(self, num_hops: int) -> Optional[list[Data]]:
-        """For a mini-batch loader: the validation nodes in ``num_parts`` random groups, each group with
-        its whole ``num_hops``-hop neighbourhood (``k_hop_subgraph``), so a search's controller steps
-        score an architecture on the degrees it will see; None for the full-graph loader."""
+        """For a mini-batch loader, ``neighbourhood_groups`` of the validation nodes (``num_parts``
+        groups): a search's controller steps score an architecture on the degrees it will see;
+        None for the full-graph loader."""
         hp = self.hparams
-        if hp.loader == "full":
-            return None
-        val_nodes = self.data.val_mask.nonzero().view(-1)
-        order = torch.randperm(len(val_nodes), generator=torch.Generator().manual_seed(hp.seed + 2))
-        batches = []
-        for group in val_nodes[order].tensor_split(hp.num_parts):
-            subset, edge_index, mapping, _ = k_hop_subgraph(group, num_hops, self.data.edge_index, relabel_nodes=True,
-                                                            num_nodes=self.data.num_nodes)
-            val_mask = torch.zeros(len(subset), dtype=torch.bool)
-            val_mask[mapping] = True
-            batches.append(Data(x=self.data.x[subset], y=self.data.y[subset], edge_index=edge_index,
-                                val_mask=val_mask, num_nodes=len(subset)))
-        return batches
+        return None if hp.loader == "full" else neighbourhood_groups(self.data, hp.num_parts, num_hops, hp.seed + 2)
 
     def predict_dataloader(self) -> DataLoader:
         """The whole graph in any mode: predictions come back in node order."""
