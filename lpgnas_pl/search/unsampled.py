@@ -9,7 +9,8 @@ unsampled entries had never been stepped).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import Iterable, Iterator, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -17,9 +18,11 @@ from torch import Tensor
 SharedSlice = tuple[Tensor, Sequence[int], Sequence[int]]  # parameter, its shared view's shape, the sampled prefix
 
 
-def prefix_mask(shape: Sequence[int], sizes: Sequence[int]) -> Tensor:
-    """True on ``[:sizes[0], :sizes[1], ...]`` of a tensor of ``shape``."""
-    mask = torch.zeros(tuple(shape), dtype=torch.bool)
+@lru_cache(maxsize=256)
+def prefix_mask(shape: tuple[int, ...], sizes: tuple[int, ...], device: torch.device = torch.device("cpu")) -> Tensor:
+    """True on ``[:sizes[0], :sizes[1], ...]`` of a tensor of ``shape`` (cached: a search samples the
+    same few slices again and again; callers must not modify it)."""
+    mask = torch.zeros(shape, dtype=torch.bool, device=device)
     mask[tuple(slice(size) for size in sizes)] = True
     return mask
 
@@ -34,14 +37,18 @@ def keep_unsampled(optimizer: torch.optim.Optimizer, slices: Iterable[SharedSlic
     """Around ``optimizer.step()``: every entry outside the sampled prefixes of each parameter in
     ``slices`` (and its state) ends as it was before. A parameter listed several times (the paths
     of several DDP ranks) keeps what lies outside all of its prefixes."""
-    masks: dict[int, tuple[Tensor, Tensor]] = {}
+    masks: dict[int, tuple[Tensor, Optional[Tensor]]] = {}  # None: the whole parameter ran
     for param, shape, sizes in slices:
-        if param.grad is not None:
-            mask = prefix_mask(shape, sizes).to(param.device).view(param.shape)
-            masks[id(param)] = (param, mask | masks[id(param)][1] if id(param) in masks else mask)
-    saved = [(param, mask, param.detach().clone(),
+        if param.grad is None:
+            continue
+        mask = None if tuple(sizes) == tuple(shape) else prefix_mask(tuple(shape), tuple(sizes), param.device)
+        if id(param) in masks:
+            other = masks[id(param)][1]
+            mask = None if mask is None or other is None else mask | other.view(mask.shape)
+        masks[id(param)] = (param, mask)
+    saved = [(param, mask.view(param.shape), param.detach().clone(),
               {k: v.detach().clone() for k, v in _state_tensors(optimizer, param).items()})
-             for param, mask in masks.values() if not bool(mask.all())]
+             for param, mask in masks.values() if mask is not None]
     yield
     with torch.no_grad():
         for param, mask, value, state in saved:
