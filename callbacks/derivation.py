@@ -1,4 +1,4 @@
-"""ArchitectureDerivation: writes the searched network as a config that retrains it (DESIGN 2.6)."""
+"""ArchitectureDerivation: selects the searched network and writes a config that retrains it (DESIGN 2.6)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,34 +7,44 @@ from typing import Optional
 import pytorch_lightning as pl
 import yaml
 
+from callbacks.pareto import ParetoFront
 from lpgnas_pl.loggers import log_artifact
 from lpgnas_pl.search.derivation import (
-    check_retrain_epochs,
-    derived_config,
+    DerivationOptions,
+    Init,
+    pareto_architectures,
     write_derived,
 )
+from lpgnas_pl.search.selection import Candidate
 from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.files import run_directory
 
 
 class ArchitectureDerivation(pl.Callback):
-    """At fit end (and every ``every_n_epochs`` when set) writes into the run directory:
+    """At fit end (and every ``every_n_epochs`` when set) scores candidates with the trained supernet
+    on the whole graph's validation nodes (the ``candidates`` most probable, ``samples`` draws, and
+    the Pareto front's points of a ``callbacks.ParetoFront`` in the run), picks one by ``selection``
+    within ``max_model_kib``, and writes into the run directory:
 
-    - ``arch.json``: the controllers' argmax architecture;
-    - ``derived.yaml``: a complete ``lpgnas fit`` config training that architecture from scratch
-      with ``lpgnas_pl.FixedGNN`` (quantisation-aware after ``float_epochs`` float32 epochs, default
-      a quarter of the retrain), on the run's data and split, with the run's seed, ``retrain_epochs``
-      epochs and Adam(lr, weight_decay).
+    - ``candidates.csv``: every candidate's shared-weight val acc, val loss, sizes, and the choice;
+    - ``arch.json``: the selected architecture;
+    - ``derived.yaml``: a complete ``lpgnas fit`` config training it with ``lpgnas_pl.FixedGNN``
+      (quantisation-aware after ``float_epochs`` float32 epochs) on the run's data and split, full
+      batch where the graph fits, with the run's seed, ``retrain_epochs`` epochs and Adam(lr,
+      weight_decay); with ``init: search`` from ``inherited.pt``, the supernet's slices of the path.
     It reads the run's ``config.yaml`` (saved by the CLI) for data, seed and trainer settings.
+    ``lpgnas_pl.search.derivation.DerivationOptions`` documents every option.
     """
 
     def __init__(self, retrain_epochs: int = 200, every_n_epochs: Optional[int] = None, lr: float = 0.005,
-                 weight_decay: float = 5e-4, float_epochs: Optional[int] = None) -> None:
-        check_retrain_epochs(retrain_epochs, float_epochs)
+                 weight_decay: float = 5e-4, float_epochs: Optional[int] = None, selection: str = "accuracy",
+                 candidates: int = 256, samples: int = 64, max_model_kib: Optional[float] = None,
+                 init: Init = "scratch") -> None:
+        self.options = DerivationOptions(retrain_epochs, lr, weight_decay, float_epochs, selection, candidates,
+                                         samples, max_model_kib, init)
         if every_n_epochs is not None and every_n_epochs < 1:
             raise LPGNASError(f"every_n_epochs: {every_n_epochs} is not allowed; allowed: None or an integer >= 1")
-        self.retrain_epochs, self.every_n_epochs = retrain_epochs, every_n_epochs
-        self.lr, self.weight_decay, self.float_epochs = lr, weight_decay, float_epochs
+        self.every_n_epochs = every_n_epochs
         self.run = Path(".")
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
@@ -45,20 +55,21 @@ class ArchitectureDerivation(pl.Callback):
             self.derive(trainer, pl_module, epochs=trainer.current_epoch + 1)
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        path = self.derive(trainer, pl_module, epochs=trainer.current_epoch)
-        if trainer.is_global_zero:
+        chosen = self.derive(trainer, pl_module, epochs=trainer.current_epoch)
+        if chosen is not None:
+            path = self.run / "derived.yaml"
             log_artifact(trainer, path, "derived", "config")
-            print(f"derived architecture: {path}\nretrain it: lpgnas fit --config {path}")
+            print(f"derived architecture: {path} (selected: {chosen.chosen}; shared-weight val acc "
+                  f"{chosen.val_acc:.4f}, {chosen.model_kib:.1f} KiB)\nretrain it: lpgnas fit --config {path}")
 
-    def derive(self, trainer: pl.Trainer, pl_module: pl.LightningModule, epochs: int) -> Path:
-        """Writes derived.yaml and arch.json (rank 0 only); returns the derived.yaml path."""
+    def derive(self, trainer: pl.Trainer, pl_module: pl.LightningModule, epochs: int) -> Optional[Candidate]:
+        """Selects and writes the derived files (rank 0 only); returns the chosen candidate there."""
         run = self.run
         if trainer.is_global_zero:
             run_config = run / "config.yaml"
             config = yaml.safe_load(run_config.read_text()) if run_config.is_file() else {}
             config.setdefault("data", dict(trainer.datamodule.hparams))
-            hp = pl_module.hparams
-            derived = derived_config(config, pl_module.argmax(), hp.dropout, hp.attention_dropout,
-                                     self.retrain_epochs, self.lr, self.weight_decay, self.float_epochs)
-            write_derived(run, derived, f"after {epochs} epochs")
-        return run / "derived.yaml"
+            history = [p for c in trainer.callbacks if isinstance(c, ParetoFront) for p in c.history]
+            return write_derived(run, pl_module, trainer.datamodule.data, config, self.options,
+                                 f"after {epochs} epochs", pareto_architectures(history))[1]
+        return None

@@ -1,7 +1,9 @@
 """The fixed-architecture LightningModule: derived networks and hand-written baselines alike."""
 from __future__ import annotations
 
-from typing import Any
+import pickle
+from pathlib import Path
+from typing import Any, Literal, Optional
 
 import pytorch_lightning as pl
 import torch
@@ -36,6 +38,9 @@ class FixedGNN(pl.LightningModule):
     (e.g. fix2.2, step 0.25) can round every value to exactly 0, and a relu after it then passes no
     gradient at all; float epochs first grow the weights to a scale the quantisers resolve.
     Validation and test always run the quantised network, so every logged accuracy is its own.
+
+    ``init``: ``scratch`` (Glorot) or ``search``: start from ``init_weights``, a state-dict file of
+    this network (``inherited.pt``, the supernet's slices of the path, written by a derivation).
     """
 
     def __init__(
@@ -47,15 +52,49 @@ class FixedGNN(pl.LightningModule):
         attention_dropout: float = 0.0,
         optimizer: OptimizerCallable = default_optimizer,
         float_epochs: int = 0,
+        init: Literal["scratch", "search"] = "scratch",
+        init_weights: Optional[str] = None,
     ) -> None:
         if isinstance(float_epochs, bool) or not isinstance(float_epochs, int) or float_epochs < 0:
             raise LPGNASError(f"float_epochs: {float_epochs!r} is not allowed; allowed: an integer >= 0")
+        if init not in ("scratch", "search"):
+            raise LPGNASError(f"init: {init!r} is not allowed; allowed: scratch, search")
+        if init == "search" and (init_weights is None or not Path(init_weights).is_file()):
+            raise LPGNASError(f"init_weights: {init_weights!r} is not a file; allowed with init: search: the "
+                              "inherited.pt a derivation wrote (or init: scratch)")
         super().__init__()
         self.save_hyperparameters(ignore=["optimizer"])
         self.architecture = architecture
         self.optimizer = optimizer
         self.net = GNN(architecture, num_features, num_classes, dropout, attention_dropout)
+        if init == "search":
+            self._inherit(Path(init_weights))
         self.metrics = StageMetrics(num_classes, STAGES)
+
+    def _inherit(self, path: Path) -> None:
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except (RuntimeError, pickle.UnpicklingError, EOFError) as err:
+            raise self._not_inherited(path, "not a torch state-dict file") from err
+        own = self.net.state_dict()
+        if not isinstance(state, dict) or set(state) != set(own):
+            names = sorted(set(own) ^ set(state)) if isinstance(state, dict) else ["all"]
+            raise self._not_inherited(path, f"parameters differ: {', '.join(names)}")
+        for name, value in state.items():
+            if value.shape != own[name].shape:
+                raise self._not_inherited(path, f"{name} is {tuple(value.shape)}, the network's {tuple(own[name].shape)}")
+        self.net.load_state_dict(state)
+
+    @staticmethod
+    def _not_inherited(path: Path, why: str) -> LPGNASError:
+        return LPGNASError(f"init_weights: {str(path)!r} does not hold this architecture's weights ({why}); "
+                           "allowed: the inherited.pt written with this derived.yaml")
+
+    def on_fit_start(self) -> None:
+        """Says on the first line when the network trains on mini-batches, not the whole graph."""
+        loader = getattr(getattr(self.trainer, "datamodule", None), "hparams", {}).get("loader", "full")
+        if loader != "full" and self.trainer.is_global_zero:
+            print(f"lpgnas: training on mini-batches (loader: {loader}); validation and test run on the whole graph")
 
     def forward(self, x: Tensor, edge_index: Tensor, float32: bool = False) -> Tensor:
         return self.net(x, edge_index, float32=float32)

@@ -54,10 +54,10 @@ def test_malformed_yaml(workdir: Path, capsys: pytest.CaptureFixture) -> None:
 @pytest.mark.parametrize("edit, extra, expected", [
     (lambda c: None, ["--model.init_args.bogus", "1"],
      "model: 'bogus' is not allowed (not an option of lpgnas_pl.FixedGNN); allowed: architecture, num_features, "
-     "num_classes, dropout, attention_dropout, optimizer, float_epochs"),
+     "num_classes, dropout, attention_dropout, optimizer, float_epochs, init, init_weights"),
     (lambda c: c["model"]["init_args"].update(bogus=1), [],
      "model: 'bogus' is not allowed (not an option of lpgnas_pl.FixedGNN); allowed: architecture, num_features, "
-     "num_classes, dropout, attention_dropout, optimizer, float_epochs"),
+     "num_classes, dropout, attention_dropout, optimizer, float_epochs, init, init_weights"),
     (lambda c: layer(c).update(hiddn=8), [],
      "model.architecture.layers: 'hiddn' is not allowed (not an option of lpgnas_pl.LayerChoice); allowed: "
      "attention, aggregation, heads, hidden, activation, quant"),
@@ -153,7 +153,23 @@ def test_help_and_print_config_still_exit_0(workdir: Path, capsys: pytest.Captur
                                                "init_args": {"retrain_epochs": 40, "float_epochs": 40}}]), True,
      "float_epochs: 40 is not allowed; allowed: None (a quarter of retrain_epochs) or an integer from 0 to "
      "retrain_epochs - 1 (39)"),
-    # 13. NaN features
+    # 13. selection and inheritance of a derivation
+    (lambda c: c["trainer"].update(callbacks=[{"class_path": "callbacks.ArchitectureDerivation",
+                                               "init_args": {"selection": "best"}}]), True,
+     "selection: 'best' is not allowed; allowed: accuracy, loss, argmax"),
+    (lambda c: c["trainer"].update(callbacks=[{"class_path": "callbacks.ArchitectureDerivation",
+                                               "init_args": {"max_model_kib": 0}}]), True,
+     "max_model_kib: 0.0 is not allowed; allowed: null or a number > 0"),
+    (lambda c: c["trainer"].update(callbacks=[{"class_path": "callbacks.ArchitectureDerivation",
+                                               "init_args": {"candidates": 0}}]), True,
+     "candidates: 0 is not allowed; allowed: an integer >= 1"),
+    (lambda c: c["model"]["init_args"].update(init="search"), False,
+     "init_weights: None is not a file; allowed with init: search: the inherited.pt a derivation wrote "
+     "(or init: scratch)"),
+    (lambda c: c["model"]["init_args"].update(init="search", init_weights="c.yaml"), False,
+     "init_weights: 'c.yaml' does not hold this architecture's weights (not a torch state-dict file); allowed: "
+     "the inherited.pt written with this derived.yaml"),
+    # 14. NaN features
     (lambda c: c["data"].update(dataset=odd_graph(nan_entries=5)), False,
      "dataset OddGraph: node features with 5 NaN entries are not allowed; allowed: finite features (fill or drop "
      "the NaN entries first)"),

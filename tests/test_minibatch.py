@@ -8,7 +8,7 @@ import pytest
 import torch
 import yaml
 
-from lpgnas_pl import GraphDataModule, SyntheticGraph
+from lpgnas_pl import Architecture, GraphDataModule, SyntheticGraph
 from lpgnas_pl.cli import build_cli
 from lpgnas_pl.utils.errors import LPGNASError
 from tests.configs import E2E_GRAPH, E2E_SPACE, TINY
@@ -49,26 +49,42 @@ def test_loader_errors(kwargs, message):
 
 
 @pytest.mark.slow
-def test_minibatch_search_and_retrain(tmp_path, monkeypatch):
+def test_minibatch_search_and_retrain(tmp_path, monkeypatch, capsys):
+    """A graph too large for full batch (here: any over 10 edges) keeps the search's loader, and the
+    derived.yaml and the retrain's first line say so."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("lpgnas_pl.search.derivation.FULL_BATCH_EDGES", 10)
     config = {**TINY, "model": {"class_path": "lpgnas_pl.LPGNASSearch",
                                 "init_args": {"warmup_epochs": 2, "space": E2E_SPACE}}}
     config["data"] = {**TINY["data"], "dataset": E2E_GRAPH, "loader": "random_node", "num_parts": 3}
     config["trainer"] = {**TINY["trainer"], "max_epochs": 5, "callbacks": [
         {"class_path": "callbacks.ArchitectureDerivation", "init_args": {"retrain_epochs": 30}}]}
     (tmp_path / "search.yaml").write_text(yaml.safe_dump(config))
-    search = build_cli(["fit", "--config", "search.yaml"])
+    build_cli(["fit", "--config", "search.yaml"])
     run = tmp_path / "runs" / "tiny" / "version_0"
     rows = list(csv.DictReader((run / "metrics.csv").open()))
     steps = [float(r["search/controller_steps"]) for r in rows if r.get("search/controller_steps")]
     assert steps == [3.0, 3.0, 3.0]  # a controller step per part (3 per epoch), controllers from epoch 2 of 5
-    assert yaml.safe_load((run / "derived.yaml").read_text())["data"]["loader"] == "random_node"
+    derived = (run / "derived.yaml").read_text()
+    assert yaml.safe_load(derived)["data"]["loader"] == "random_node"
+    assert "# retrain: loader random_node kept: " in derived and " edges are more than 10 for full batch" in derived
+    capsys.readouterr()
     retrain = build_cli(["fit", "--config", str(run / "derived.yaml")])
-    assert retrain.model.architecture == search.model.argmax()
+    assert capsys.readouterr().out.startswith("lpgnas: training on mini-batches (loader: random_node)")
+    assert retrain.model.architecture == Architecture.load(run / "arch.json")
     retrain_run = tmp_path / "runs" / "tiny_retrain" / "version_0"
     test = build_cli(["test", "--config", str(retrain_run / "config.yaml"),
                       "--ckpt_path", str(retrain_run / "checkpoints" / "best.ckpt")])
     assert float(test.trainer.callback_metrics["test/acc"]) >= 0.7  # chance is 0.33
+
+
+def test_a_minibatch_searchs_network_retrains_full_batch_where_the_graph_fits():
+    from lpgnas_pl.search.derivation import FULL_BATCH_EDGES, retrain_data
+
+    data = {"dataset": "PubMed", "loader": "random_node", "num_parts": 8}
+    assert retrain_data(data, 88_648) == ({**data, "loader": "full"}, "full batch (the search's loader was random_node)")
+    assert retrain_data(data, FULL_BATCH_EDGES + 1)[0] == data
+    assert retrain_data({"dataset": "Cora"}, 10_556) == ({"dataset": "Cora"}, "")
 
 
 def test_a_part_without_masked_nodes_adds_nothing():

@@ -170,12 +170,13 @@ def test_run_files_get_the_umask_permissions_not_0600(tmp_path):
 
 def test_derived_config_renames_every_logger_of_a_list():
     from lpgnas_pl import Architecture
-    from lpgnas_pl.search.derivation import derived_config
+    from lpgnas_pl.search.derivation import DerivationOptions, derived_config
 
     loggers = [{"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"name": "lpgnas_wandb"}},
                {"class_path": "lpgnas_pl.loggers.WandbLogger", "init_args": {"project": "lpgnas"}}]
     arch = Architecture.from_dict(TINY["model"]["init_args"]["architecture"])
-    config = derived_config({"trainer": {"logger": loggers, "callbacks": []}, "data": TINY["data"]}, arch, 0.5, 0.0)
+    config = derived_config({"trainer": {"logger": loggers, "callbacks": []}, "data": TINY["data"]}, arch, 0.5, 0.0,
+                            DerivationOptions())
     assert config["trainer"]["logger"][0]["init_args"]["name"] == "lpgnas_wandb_retrain"
     assert config["trainer"]["logger"][1]["init_args"] == {"project": "lpgnas"}
     assert "callbacks" not in config["trainer"] and config["trainer"]["max_epochs"] == 200

@@ -1,91 +1,202 @@
-"""Derivation (DESIGN 2.6): the searched architecture as a complete config that retrains it.
+"""Derivation (DESIGN 2.6): the selected architecture as a complete config that retrains it.
 
 Used at the end of a search by ``callbacks.ArchitectureDerivation`` and, for any saved search
-checkpoint, by ``lpgnas derive --ckpt_path SEARCH.ckpt``.
+checkpoint, by ``lpgnas derive --ckpt_path SEARCH.ckpt``. Both select among many candidates
+(``lpgnas_pl.search.selection``) and write, into one directory, ``derived.yaml``, ``arch.json``,
+``candidates.csv`` and, with ``init: search``, ``inherited.pt`` (the network's starting weights).
 """
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Literal, Optional
 
+import torch
 import yaml
+from jsonargparse import ArgumentParser
+from torch_geometric.data import Data
 
+from lpgnas_pl.data import GraphDataModule
 from lpgnas_pl.nn.architecture import Architecture
+from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.search.lightning_module import LPGNASSearch
+from lpgnas_pl.search.pareto import Point, non_dominated
+from lpgnas_pl.search.selection import (
+    Candidate,
+    check_selection,
+    choose,
+    gather,
+    score,
+    to_csv,
+)
+from lpgnas_pl.search.state import WEIGHT_LAYOUT
 from lpgnas_pl.utils.checkpoints import load_checkpoint, wrong_class
 from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.files import write_atomically
 
+Init = Literal["scratch", "search"]
+# a mini-batch search's derived network retrains full batch up to this many edges (PubMed has 88k,
+# Coauthor Physics 495k); a larger graph keeps the search's loader, and the retrain says so
+FULL_BATCH_EDGES = 2_000_000
 
-def check_retrain_epochs(retrain_epochs: int, float_epochs: Optional[int] = None) -> None:
-    if retrain_epochs < 1:
-        raise LPGNASError(f"retrain_epochs: {retrain_epochs} is not allowed; allowed: an integer >= 1")
-    if float_epochs is not None and not 0 <= float_epochs < retrain_epochs:
-        raise LPGNASError(f"float_epochs: {float_epochs} is not allowed; allowed: None (a quarter of retrain_epochs) "
-                          f"or an integer from 0 to retrain_epochs - 1 ({retrain_epochs - 1})")
+
+@dataclass
+class DerivationOptions:
+    """How a search becomes a network to retrain.
+
+    Args:
+        retrain_epochs: epochs of the retrain.
+        lr, weight_decay: Adam's, for the retrain.
+        float_epochs: first epochs of the retrain in float32 before quantisation-aware training;
+            None: a quarter of retrain_epochs from scratch, 0 from inherited weights.
+        selection: the rule of ``SELECTION_RULES`` (``accuracy``, ``loss``, ``argmax``).
+        candidates: the K most probable distinct architectures scored (1: the argmax only).
+        samples: architectures drawn from the controllers and scored as well.
+        max_model_kib: model-size budget of the selection (None: none; the search's beta already
+            steers the controllers).
+        init: ``scratch`` (Glorot) or ``search`` (the supernet's slices of the selected path).
+    """
+
+    retrain_epochs: int = 200
+    lr: float = 0.005
+    weight_decay: float = 5e-4
+    float_epochs: Optional[int] = None
+    selection: str = "accuracy"
+    candidates: int = 256
+    samples: int = 64
+    max_model_kib: Optional[float] = None
+    init: Init = "scratch"
+
+    def __post_init__(self) -> None:
+        if self.retrain_epochs < 1:
+            raise LPGNASError(f"retrain_epochs: {self.retrain_epochs} is not allowed; allowed: an integer >= 1")
+        if self.float_epochs is not None and not 0 <= self.float_epochs < self.retrain_epochs:
+            raise LPGNASError(f"float_epochs: {self.float_epochs} is not allowed; allowed: None (a quarter of "
+                              f"retrain_epochs) or an integer from 0 to retrain_epochs - 1 ({self.retrain_epochs - 1})")
+        if self.init not in ("scratch", "search"):
+            raise LPGNASError(f"init: {self.init!r} is not allowed; allowed: scratch, search")
+        check_selection(self.selection, self.max_model_kib, self.candidates, self.samples)
+
+    def warmup(self) -> int:
+        """The float32 epochs of the retrain."""
+        if self.float_epochs is not None:
+            return self.float_epochs
+        return 0 if self.init == "search" else self.retrain_epochs // 4
 
 
 def float_epochs_for(epochs: int, float_epochs: Optional[int] = None) -> int:
-    """``float_epochs``, or by default a quarter of ``epochs``: the float32 warm-up of a
-    quantisation-aware training of ``epochs`` epochs."""
-    return epochs // 4 if float_epochs is None else float_epochs
+    """``float_epochs``, or by default a quarter of ``epochs`` (the warm-up of training from scratch)."""
+    return DerivationOptions(epochs, float_epochs=float_epochs).warmup()
+
+
+def retrain_data(data_config: dict[str, Any], num_edges: int) -> tuple[dict[str, Any], str]:
+    """The search's data config for the retrain: full batch unless the graph has more than
+    ``FULL_BATCH_EDGES`` edges; and a line saying which."""
+    loader = data_config.get("loader", "full")
+    if loader == "full":
+        return data_config, ""
+    if num_edges <= FULL_BATCH_EDGES:
+        return {**data_config, "loader": "full"}, f"full batch (the search's loader was {loader})"
+    return data_config, (f"loader {loader} kept: {num_edges} edges are more than {FULL_BATCH_EDGES} for full batch; "
+                         "validation and test still run on the whole graph")
 
 
 def derived_config(run_config: dict[str, Any], architecture: Architecture, dropout: float, attention_dropout: float,
-                   retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4,
-                   float_epochs: Optional[int] = None) -> dict[str, Any]:
-    """An ``lpgnas fit`` config training ``architecture`` from scratch with ``lpgnas_pl.FixedGNN``
-    (quantisation-aware after ``float_epochs`` float32 epochs, default a quarter of the retrain) on
-    the search run's data, split and seed, for ``retrain_epochs`` epochs with Adam(lr, weight_decay).
-    ``run_config`` is the search run's ``config.yaml``; its trainer settings are kept except the
-    callbacks and the epoch budget, and its logger name gets ``_retrain``."""
+                   options: DerivationOptions, num_edges: int = 0, init_weights: Optional[Path] = None) -> dict[str, Any]:
+    """An ``lpgnas fit`` config training ``architecture`` with ``lpgnas_pl.FixedGNN`` on the search
+    run's data, split and seed (full batch where it fits: ``retrain_data``). ``run_config`` is the
+    search run's ``config.yaml``; its trainer settings are kept except the callbacks and the epoch
+    budget, and its logger name gets ``_retrain``. ``init_weights``: the file of inherited weights."""
     trainer = {k: v for k, v in (run_config.get("trainer") or {}).items() if k not in ("callbacks", "max_steps")}
     loggers = trainer.get("logger")
     for logger in loggers if isinstance(loggers, list) else [loggers]:
         if isinstance(logger, dict) and "name" in logger.get("init_args", {}):
             logger["init_args"]["name"] = f"{logger['init_args']['name']}_retrain"
+    init = {"init": "search", "init_weights": str(init_weights)} if init_weights is not None else {}
     return {
         "seed_everything": run_config.get("seed_everything", 0),
-        "trainer": {**trainer, "max_epochs": retrain_epochs},
+        "trainer": {**trainer, "max_epochs": options.retrain_epochs},
         "model": {"class_path": "lpgnas_pl.FixedGNN", "init_args": {
             "architecture": architecture.to_dict(),
             "dropout": dropout, "attention_dropout": attention_dropout,
-            "float_epochs": float_epochs_for(retrain_epochs, float_epochs),
-            "optimizer": {"class_path": "torch.optim.Adam", "init_args": {"lr": lr, "weight_decay": weight_decay}},
+            "float_epochs": options.warmup(), **init,
+            "optimizer": {"class_path": "torch.optim.Adam",
+                          "init_args": {"lr": options.lr, "weight_decay": options.weight_decay}},
         }},
-        "data": run_config["data"],
+        "data": retrain_data(run_config["data"], num_edges)[0],
     }
 
 
-def write_derived(directory: Path, config: dict[str, Any], source: str) -> Path:
-    """Writes ``derived.yaml`` and ``arch.json`` into ``directory`` atomically; returns derived.yaml's path.
-    ``source`` says where the architecture came from, in the file's header."""
+def pareto_architectures(points: Iterable[Point]) -> list[tuple[str, Architecture]]:
+    """The non-dominated points of a search's validation history, as extra candidates."""
+    return [("pareto", Architecture.from_dict(p.architecture)) for p in non_dominated(list(points))]
+
+
+def select(model: LPGNASSearch, data: Data, options: DerivationOptions, seed: int,
+           extra: Iterable[tuple[str, Architecture]] = ()) -> tuple[Candidate, list[Candidate]]:
+    """The chosen candidate and all scored ones (``selection``); a layout-1 checkpoint's supernet
+    cannot score, so it gives its argmax only."""
+    generator = torch.Generator().manual_seed(seed)
+    if model.weight_layout != WEIGHT_LAYOUT:
+        if options.init == "search":
+            model._check_layout()
+        found = gather(model.controllers, model.space, 1, 0, generator)
+        sizes = size_metrics(Architecture.from_dict(found[0].architecture), model.hparams.num_features,
+                             model.hparams.num_classes, data)
+        found[0].model_kib, found[0].buffer_kib = sizes["model_kib"], sizes["buffer_kib"]
+        found[0].chosen = f"the argmax: a weight layout {model.weight_layout} supernet is not scored"
+        return found[0], found
+    found = gather(model.controllers, model.space, options.candidates, options.samples, generator, extra)
+    score(found, model.supernet, data.to(model.device), model.hparams.num_features, model.hparams.num_classes)
+    return choose(found, options.selection, options.max_model_kib), found
+
+
+def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: dict[str, Any],
+                  options: DerivationOptions, source: str,
+                  extra: Iterable[tuple[str, Architecture]] = ()) -> tuple[Path, Candidate]:
+    """Selects and writes derived.yaml, arch.json, candidates.csv (and inherited.pt) into
+    ``directory`` atomically; returns derived.yaml's path and the chosen candidate. ``source`` goes
+    into the file's header."""
+    chosen, found = select(model, data, options, run_config.get("seed_everything") or 0, extra)
+    architecture = Architecture.from_dict(chosen.architecture)
+    init_weights = None
+    if options.init == "search":
+        init_weights = directory / "inherited.pt"
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / ".inherited.pt.tmp"
+        torch.save(model.supernet.inherited(architecture), temporary)
+        os.replace(temporary, init_weights)
+    hp = model.hparams
+    config = derived_config(run_config, architecture, hp.dropout, hp.attention_dropout, options,
+                            data.edge_index.size(1), init_weights)
     path = directory / "derived.yaml"
-    header = f"# Derived by LPGNAS search ({source}); retrain: lpgnas fit --config {path}\n"
+    loader_line = retrain_data(run_config["data"], data.edge_index.size(1))[1]
+    header = (f"# Derived by LPGNAS search ({source}); retrain: lpgnas fit --config {path}\n"
+              f"# selected: {chosen.chosen}; shared-weight val acc {chosen.val_acc:.4f}, model {chosen.model_kib:.1f} "
+              f"KiB (every candidate: {directory / 'candidates.csv'})\n" + (f"# retrain: {loader_line}\n" if loader_line else ""))
+    write_atomically(directory / "candidates.csv", to_csv(found))
     write_atomically(path, header + yaml.safe_dump(config, sort_keys=False))
     write_atomically(directory / "arch.json", json.dumps(config["model"]["init_args"]["architecture"], indent=2))
-    return path
+    return path, chosen
 
 
 def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optional[Path] = None,
            retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4,
-           float_epochs: Optional[int] = None) -> Path:
-    """Derives the architecture of a search checkpoint into derived.yaml and arch.json.
+           float_epochs: Optional[int] = None, selection: str = "accuracy", candidates: int = 256, samples: int = 64,
+           max_model_kib: Optional[float] = None, init: Init = "scratch") -> Path:
+    """Selects an architecture of a search checkpoint and writes derived.yaml, arch.json and
+    candidates.csv (``DerivationOptions`` explains the options after ``output_dir``).
 
     Args:
         ckpt_path: a checkpoint saved by an ``lpgnas_pl.LPGNASSearch`` run (best.ckpt, last.ckpt, ...).
         run_config: the search run's config.yaml (data, split, seed, trainer); default: the one in the
             checkpoint's run directory, ``<run>/checkpoints/<name>.ckpt`` -> ``<run>/config.yaml``.
         output_dir: where the files go; default ``<run>/derived/<checkpoint name>``.
-        retrain_epochs: epochs of the retrain.
-        lr: Adam learning rate of the retrain.
-        weight_decay: Adam weight decay of the retrain.
-        float_epochs: first epochs of the retrain run in float32, before quantisation-aware training;
-            default a quarter of retrain_epochs.
     """
-    check_retrain_epochs(retrain_epochs, float_epochs)
+    options = DerivationOptions(retrain_epochs, lr, weight_decay, float_epochs, selection, candidates, samples,
+                                max_model_kib, init)
     ckpt_path = Path(ckpt_path)
     if not ckpt_path.is_file():
         raise LPGNASError(f"ckpt_path: {str(ckpt_path)!r} is not a file; allowed: a checkpoint of an LPGNASSearch run")
@@ -99,7 +210,15 @@ def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optio
         saved = checkpoint.get("hyper_parameters", {}).get("_class_path", "another model class")
         raise wrong_class(saved, "lpgnas_pl.LPGNASSearch", str(ckpt_path))
     model = LPGNASSearch.load_from_checkpoint(ckpt_path, map_location="cpu")
+    config = yaml.safe_load(run_config.read_text())
+    history = [Point(**p) for state in checkpoint.get("callbacks", {}).values() for p in state.get("history", [])]
     directory = Path(output_dir) if output_dir is not None else run / "derived" / ckpt_path.stem
-    config = derived_config(yaml.safe_load(run_config.read_text()), model.argmax(), model.hparams.dropout,
-                            model.hparams.attention_dropout, retrain_epochs, lr, weight_decay, float_epochs)
-    return write_derived(directory, config, f"{ckpt_path}, epoch {checkpoint['epoch']}")
+    return write_derived(directory, model, run_data(config["data"]), config, options,
+                         f"{ckpt_path}, epoch {checkpoint['epoch']}", pareto_architectures(history))[0]
+
+
+def run_data(data_config: dict[str, Any]) -> Data:
+    """The search run's whole graph, from its config's ``data`` section (as the CLI builds it)."""
+    parser = ArgumentParser(exit_on_error=False)
+    parser.add_class_arguments(GraphDataModule, "data")
+    return parser.instantiate_classes(parser.parse_object({"data": data_config})).data.data

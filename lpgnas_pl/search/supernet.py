@@ -144,6 +144,22 @@ class Supernet(BlockStack):
                        for name in attention.param_names]
         return slices
 
+    def inherited(self, architecture: Architecture) -> dict[str, Tensor]:
+        """The state dict of ``GNN(architecture)`` holding this supernet's slices of its path: a
+        derived network that starts where the search left it (DESIGN 2.6); its logits equal the
+        supernet's on that path."""
+        state = {}
+        for i, (block, path) in enumerate(zip(self.blocks, paths_of(architecture, self.num_classes))):
+            in_hidden = path.in_hidden or block.in_channels // block.in_heads
+            weight = block.shared_weight()[:path.heads, :path.hidden, :path.in_heads, :in_hidden]
+            state[f"blocks.{i}.weight"] = weight.reshape(path.heads * path.hidden, path.in_heads * in_hidden)
+            state[f"blocks.{i}.bias"] = block.bias.view(block.heads, block.hidden)[:path.heads, :path.hidden].reshape(-1)
+            attention = block.attentions[path.attention]
+            for name in attention.param_names:
+                vector = getattr(attention, name)[:, :path.heads, :path.hidden]
+                state[f"blocks.{i}.attentions.{path.attention}.{name}"] = vector
+        return {name: value.detach().clone().contiguous() for name, value in state.items()}
+
     def values(self, samples: dict[str, Tensor]) -> dict[str, Tensor]:
         """Each decision's sampled value (heads, hidden, vectors, bits) as a straight-through scalar."""
         return {key: one_hot @ self.candidate_values[key].to(one_hot) for key, one_hot in samples.items()}

@@ -1,4 +1,5 @@
 """ArchitectureDerivation: its files and the retrain and test they allow, end to end."""
+import csv
 import json
 
 import pytest
@@ -28,14 +29,19 @@ def test_search_derives_a_config_that_retrains_and_tests(tmp_path, monkeypatch, 
         {"class_path": "callbacks.ParetoFront"},
         {"class_path": "callbacks.ArchitectureDerivation", "init_args": {"retrain_epochs": 40}}]}
     (tmp_path / "search.yaml").write_text(yaml.safe_dump(config))
-    search = build_cli(["fit", "--config", "search.yaml"])
+    build_cli(["fit", "--config", "search.yaml"])
     run = tmp_path / "runs" / "tiny" / "version_0"
     derived = run / "derived.yaml"
     printed = capsys.readouterr().out
     assert f"retrain it: lpgnas fit --config {derived.relative_to(tmp_path)}" in printed
     assert "pareto front (" in printed and {"pareto.csv", "pareto.json", "pareto.png"} <= {p.name for p in run.iterdir()}
     arch = Architecture.from_dict(json.loads((run / "arch.json").read_text()))
-    assert arch == search.model.argmax()
+    rows = list(csv.DictReader((run / "candidates.csv").open()))
+    chosen = [row for row in rows if row["chosen"]]
+    assert len(chosen) == 1 and Architecture.from_dict(json.loads(chosen[0]["architecture"])) == arch
+    assert chosen[0]["val_acc"] == max(row["val_acc"] for row in rows)  # the accuracy rule, no budget
+    assert {row["source"] for row in rows} >= {"argmax", "probable", "sample"}
+    assert len(rows) > 100  # 256 most probable and 64 samples, distinct
     assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == []  # no temporary files left
 
     # lpgnas derive on the last checkpoint gives the same architecture as the fit-end derivation

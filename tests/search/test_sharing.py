@@ -19,22 +19,6 @@ def graph():
     return SyntheticGraph(num_nodes=50, num_classes=3, num_features=12)[0]
 
 
-def copy_slices(supernet: Supernet, architecture, paths) -> GNN:
-    """The fixed GNN of ``architecture`` holding the supernet's slices of ``paths``."""
-    fixed = GNN(architecture, supernet.num_features, supernet.num_classes).eval()
-    for block, fixed_block, path in zip(supernet.blocks, fixed.blocks, paths):
-        in_hidden = path.in_hidden or block.in_channels
-        weight = block.shared_weight()[:path.heads, :path.hidden, :path.in_heads, :in_hidden]
-        bias = block.bias.view(block.heads, block.hidden)[:path.heads, :path.hidden]
-        attention = block.attentions[path.attention]
-        with torch.no_grad():
-            fixed_block.weight.copy_(weight.reshape(fixed_block.weight.shape))
-            fixed_block.bias.copy_(bias.reshape(-1))
-            for name in attention.param_names:
-                getattr(fixed_block.attentions[path.attention], name).copy_(getattr(attention, name)[:, :path.heads, :path.hidden])
-    return fixed
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_a_paths_slices_in_the_fixed_network_give_the_same_logits(seed):
     torch.manual_seed(seed)
@@ -42,7 +26,8 @@ def test_a_paths_slices_in_the_fixed_network_give_the_same_logits(seed):
     supernet = Supernet(THREE_LAYERS, 12, 3).eval()
     controller = LPGNASSearch(12, 3, space=THREE_LAYERS)
     architecture, paths = supernet.path(controller.sample(), None)
-    fixed = copy_slices(supernet, architecture, paths)
+    fixed = GNN(architecture, supernet.num_features, supernet.num_classes).eval()
+    fixed.load_state_dict(supernet.inherited(architecture))  # the slices of the path, as a derivation inherits
     with torch.no_grad():
         assert torch.equal(fixed(data.x, data.edge_index), supernet(data.x, data.edge_index, paths))
 
