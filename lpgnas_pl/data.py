@@ -6,156 +6,34 @@ graph and the model selects the nodes of its stage with the split masks.
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Optional, Union, get_args
+from typing import Literal, Optional, Union, get_args
 
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, DistributedSampler
-from torch_geometric.data import Data, Dataset, InMemoryDataset
-from torch_geometric.datasets import Amazon, Coauthor, Planetoid
+from torch_geometric.data import Data, Dataset
 from torch_geometric.loader import RandomNodeLoader
-from torch_geometric.transforms import RandomNodeSplit
+from torch_geometric.transforms import BaseTransform, RandomNodeSplit
 from torch_geometric.typing import WITH_PYG_LIB, WITH_TORCH_SPARSE
-from torch_geometric.utils import (
-    stochastic_blockmodel_graph,
-    to_undirected,
+
+from lpgnas_pl.datasets import (
+    DATASETS,
+    DatasetError,
+    Split,
+    SyntheticGraph,
+    canonical_name,
+    default_root,
+    graphnas_split,
+    load_known,
 )
-
 from lpgnas_pl.neighbourhoods import neighbourhood_groups
-from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.functions import identity
-from lpgnas_pl.utils.registry import Registry
 
-Split = Literal["public", "full", "random"]
+__all__ = ["DatasetError", "GraphDataModule", "SyntheticGraph"]
+
 Loader = Literal["full", "random_node", "neighbor"]
 LOADERS = get_args(Loader)
-
-
-class DatasetError(LPGNASError):
-    """Bad dataset name, split or missing raw files; the message says what is allowed."""
-
-
-@dataclass(frozen=True)
-class KnownDataset:
-    """Where a named dataset lives under the data root (PyG layout) and how to build it."""
-
-    family: str
-    folder: str
-    raw_files: tuple[str, ...]
-    build: Callable[[str, Split], InMemoryDataset]
-    splits: tuple[str, ...] = ("random",)
-
-
-def _planetoid(name: str) -> KnownDataset:
-    stem = name.lower()
-    raw = tuple(f"ind.{stem}.{s}" for s in ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index"))
-    build = lambda root, split: Planetoid(root, name, split="public" if split == "random" else split)  # noqa: E731
-    return KnownDataset("Planetoid", name, raw, build, ("public", "full", "random"))
-
-
-DATASETS: Registry[KnownDataset] = Registry("dataset")
-for _name in ("Cora", "CiteSeer", "PubMed"):
-    DATASETS.add(_name, _planetoid(_name))
-DATASETS.add("Computers", KnownDataset("Amazon", "Computers", ("amazon_electronics_computers.npz",),
-                                       lambda root, _: Amazon(root, "Computers")))
-DATASETS.add("Photo", KnownDataset("Amazon", "Photo", ("amazon_electronics_photo.npz",),
-                                   lambda root, _: Amazon(root, "Photo")))
-DATASETS.add("CS", KnownDataset("Coauthor", "CS", ("ms_academic_cs.npz",), lambda root, _: Coauthor(root, "CS")))
-DATASETS.add("Physics", KnownDataset("Coauthor", "Physics", ("ms_academic_phy.npz",),
-                                     lambda root, _: Coauthor(root, "Physics")))
-
-
-def cache_dir() -> Path:
-    """The user cache directory of lpgnas ($XDG_CACHE_HOME/lpgnas, else ~/.cache/lpgnas)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lpgnas"
-
-
-def default_root() -> Path:
-    """$LPGNAS_DATA_ROOT when set, else the user cache directory."""
-    env = os.environ.get("LPGNAS_DATA_ROOT")
-    return Path(env).expanduser() if env else cache_dir() / "datasets"
-
-
-def is_writable(path: Path) -> bool:
-    """Writable for us and not marked read-only (root ignores permission bits, we do not)."""
-    return os.access(path, os.W_OK) and bool(path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-
-
-def writable_root(root: Path, known: KnownDataset) -> Path:
-    """``root`` itself when PyG may write next to the raw files, else a cache mirror linking them."""
-    folder = root / known.family / known.folder
-    if is_writable(folder):
-        return root
-    digest = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]
-    mirror = cache_dir() / "mirrors" / digest
-    raw = mirror / known.family / known.folder / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    for name in known.raw_files:
-        link = raw / name
-        if not link.exists():
-            try:
-                link.symlink_to((folder / "raw" / name).resolve())
-            except FileExistsError:  # another rank linked it first
-                pass
-    return mirror
-
-
-def load_known(name: str, root: Path, split: Split, download: bool) -> InMemoryDataset:
-    """Builds a named dataset from ``root`` (PyG layout), processing into a writable place."""
-    known = DATASETS.get(_canonical(name))
-    if split not in known.splits:
-        raise DatasetError(f"split {split!r} is not available for {name}; allowed: {', '.join(known.splits)}")
-    raw_dir = root / known.family / known.folder / "raw"
-    have_raw = all((raw_dir / f).is_file() for f in known.raw_files)
-    hint = (f"put the raw files in {raw_dir} or point data.root (or $LPGNAS_DATA_ROOT) at a folder "
-            f"holding {known.family}/{known.folder}/raw")
-    if not have_raw and not download:
-        raise DatasetError(f"raw files of {name} not found in {raw_dir} and download is off; {hint}")
-    if have_raw:
-        root = writable_root(root, known)
-    created = next((p for p in (root, root / known.family, raw_dir.parent) if not p.exists()), None)
-    try:
-        return known.build(str(root / known.family), split)
-    except OSError as err:  # URLError and aiohttp's errors are OSErrors: no network, or the host refused
-        if created is not None and not any(p.is_file() for p in created.rglob("*")):
-            shutil.rmtree(created, ignore_errors=True)  # leave no empty half-made folders behind
-        raise DatasetError(f"raw files of {name} not found in {raw_dir} and the download failed ({err}); "
-                           f"{hint}") from err
-
-
-def _canonical(name: str) -> str:
-    for known in DATASETS:
-        if known.lower() == name.lower():
-            return known
-    return name
-
-
-class SyntheticGraph(InMemoryDataset):
-    """A seeded stochastic-block-model graph whose node features are noisy class centroids.
-
-    Small and learnable: homophilous edges and weakly informative features, so a GNN beats an
-    MLP on it. Built in memory; nothing is read or written.
-    """
-
-    def __init__(self, num_nodes: int = 200, num_classes: int = 4, num_features: int = 16,
-                 p_in: float = 0.1, p_out: float = 0.01, noise: float = 1.5, seed: int = 0) -> None:
-        super().__init__(None)
-        gen = torch.Generator().manual_seed(seed)
-        sizes = [num_nodes // num_classes + (c < num_nodes % num_classes) for c in range(num_classes)]
-        y = torch.repeat_interleave(torch.arange(num_classes), torch.tensor(sizes))
-        probs = torch.full((num_classes, num_classes), p_out).fill_diagonal_(p_in)
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            edge_index = to_undirected(stochastic_blockmodel_graph(sizes, probs), num_nodes=num_nodes)
-        centroids = torch.randn(num_classes, num_features, generator=gen)
-        x = centroids[y] + noise * torch.randn(num_nodes, num_features, generator=gen)
-        self.data, self.slices = self.collate([Data(x=x, edge_index=edge_index, y=y)])
 
 
 class GraphDataModule(pl.LightningDataModule):
@@ -167,8 +45,13 @@ class GraphDataModule(pl.LightningDataModule):
         root: data root in PyG layout (``<root>/Planetoid/Cora/raw``); default ``$LPGNAS_DATA_ROOT``,
             then the user cache directory. A read-only root works: processed files go to the cache.
         split: ``public`` (the dataset's own split), ``full`` (Planetoid: every node but the 500
-            validation and 1000 test nodes trains) or ``random`` (``train_fraction`` /
-            ``val_fraction`` / rest as test, drawn with ``seed``).
+            validation and 1000 test nodes trains), ``random`` (``train_fraction`` /
+            ``val_fraction`` / rest as test, drawn with ``seed``) or ``graphnas`` (GraphNAS's
+            supervised split, in node order: the last 500 nodes test, the 500 before validate, the
+            rest train; the protocol PDNAS and LPGNAS report on).
+        transform: feature preprocessing, any PyG transform by class_path (e.g.
+            ``torch_geometric.transforms.NormalizeFeatures``), applied once to the graph every
+            loader serves; a derived config copies it.
         download: let PyG download missing raw files (needs network).
         loader: ``full`` (the whole graph every step; under DDP every rank holds it), ``random_node``
             (PyG's RandomNodeLoader: ``num_parts`` random node parts, each with its induced edges;
@@ -194,11 +77,12 @@ class GraphDataModule(pl.LightningDataModule):
         num_parts: int = 8,
         batch_size: int = 1024,
         num_neighbors: tuple[int, ...] = (10, 10),
+        transform: Optional[BaseTransform] = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["dataset"] if isinstance(dataset, Dataset) else None)
-        if split not in ("public", "full", "random"):
-            raise DatasetError(f"split {split!r} is not allowed; allowed: public, full, random")
+        if split not in get_args(Split):
+            raise DatasetError(f"split {split!r} is not allowed; allowed: {', '.join(get_args(Split))}")
         if not (0 < train_fraction and 0 < val_fraction and train_fraction + val_fraction < 1):
             raise DatasetError(f"train_fraction {train_fraction} and val_fraction {val_fraction} are not allowed; "
                                "allowed: both > 0 with a sum < 1 (the rest is test)")
@@ -212,15 +96,15 @@ class GraphDataModule(pl.LightningDataModule):
             if value < 1:
                 raise DatasetError(f"{name}: {value} is not allowed; allowed: an integer >= 1")
         if isinstance(dataset, str):
-            if _canonical(dataset) not in DATASETS:
+            if canonical_name(dataset) not in DATASETS:
                 raise DatasetError(f"unknown dataset {dataset!r}; allowed: {', '.join(DATASETS.names())} "
                                    "or a PyG dataset class_path")
-            self.name = _canonical(dataset)
+            self.name = canonical_name(dataset)
             graphs = load_known(self.name, Path(root).expanduser() if root else default_root(), split, download)
         else:
             self.name, graphs = type(dataset).__name__, dataset
             if split == "full":
-                raise DatasetError(f"split 'full' is not available for {self.name}; allowed: public, random")
+                raise DatasetError(f"split 'full' is not available for {self.name}; allowed: public, random, graphnas")
         self.num_features: int = graphs.num_features
         self.num_classes: int = graphs.num_classes
         data = graphs[0]
@@ -228,13 +112,18 @@ class GraphDataModule(pl.LightningDataModule):
         if nan:
             raise DatasetError(f"dataset {self.name}: node features with {nan} NaN entries are not allowed; "
                                "allowed: finite features (fill or drop the NaN entries first)")
-        if split == "random":
+        if transform is not None:
+            data = transform(data.clone())
+        if split == "graphnas":
+            data = graphnas_split(data)
+        elif split == "random":
             with torch.random.fork_rng():
                 torch.manual_seed(seed)
                 data = RandomNodeSplit("train_rest", num_val=val_fraction,
                                        num_test=1 - train_fraction - val_fraction)(data)
         elif not all(hasattr(data, f"{s}_mask") for s in ("train", "val", "test")):
-            raise DatasetError(f"split 'public' is not available for {self.name} (it has no masks); allowed: random")
+            raise DatasetError(f"split 'public' is not available for {self.name} (it has no masks); allowed: random, "
+                               "graphnas")
         self.data: Data = data
 
     def split_sizes(self) -> dict[str, int]:

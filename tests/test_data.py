@@ -18,6 +18,28 @@ def test_cora_split_sizes(data_root, split, sizes):
     assert (dm.num_features, dm.num_classes, dm.data.num_nodes) == (1433, 7, 2708)
 
 
+@pytest.mark.parametrize("dataset, nodes", [("Cora", 2708), ("Photo", 7650)])
+def test_graphnas_split_is_the_last_nodes_in_order(data_root, dataset, nodes):
+    """GraphNAS: train = every node but the last 1000, val = nodes[-1000:-500], test = the last 500."""
+    data = GraphDataModule(dataset, root=str(data_root), split="graphnas", download=False).data
+    index = torch.arange(nodes)
+    assert torch.equal(data.train_mask.nonzero().view(-1), index[:-1000])
+    assert torch.equal(data.val_mask.nonzero().view(-1), index[-1000:-500])
+    assert torch.equal(data.test_mask.nonzero().view(-1), index[-500:])
+
+
+def test_a_transform_by_class_path_preprocesses_every_loader(data_root):
+    from lpgnas_pl.search.derivation import run_data
+
+    config = {"dataset": "Cora", "root": str(data_root), "download": False,
+              "transform": {"class_path": "torch_geometric.transforms.NormalizeFeatures"}}
+    data = run_data(config)  # as the CLI and lpgnas derive build it from a config
+    raw = GraphDataModule("Cora", root=str(data_root), download=False).data
+    assert torch.allclose(data.x.sum(1)[raw.x.sum(1) > 0], torch.tensor(1.0))
+    assert torch.allclose(data.x, raw.x / raw.x.sum(1, keepdim=True).clamp(min=1))
+    assert raw.x.max() == 1 and raw.x.sum(1).max() > 1  # the raw graph is left as it was
+
+
 def test_random_split_fractions_and_seed():
     graph = SyntheticGraph(num_nodes=200)
     a = GraphDataModule(graph, split="random", train_fraction=0.6, val_fraction=0.2, seed=3)
@@ -69,8 +91,10 @@ def test_missing_raw_files_with_failing_download(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"split": "full"}, "split 'full' is not available for SyntheticGraph; allowed: public, random"),
-    ({"split": "public"}, "split 'public' is not available for SyntheticGraph (it has no masks); allowed: random"),
+    ({"split": "full"}, "split 'full' is not available for SyntheticGraph; allowed: public, random, graphnas"),
+    ({"split": "public"}, "split 'public' is not available for SyntheticGraph (it has no masks); allowed: random, "
+                          "graphnas"),
+    ({"split": "graphnas"}, "split 'graphnas' needs more than 1000 nodes; the graph has 50; allowed: public, random"),
     ({"split": "random", "train_fraction": 0.9, "val_fraction": 0.2}, "train_fraction 0.9 and val_fraction 0.2"),
 ])
 def test_split_errors(kwargs, message):
@@ -80,7 +104,7 @@ def test_split_errors(kwargs, message):
 
 
 def test_amazon_has_no_planetoid_split(data_root):
-    with pytest.raises(DatasetError, match="split 'full' is not available for Photo; allowed: random"):
+    with pytest.raises(DatasetError, match="split 'full' is not available for Photo; allowed: random, graphnas"):
         GraphDataModule("Photo", root=str(data_root), split="full", download=False)
 
 
