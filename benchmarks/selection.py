@@ -45,7 +45,7 @@ def measure(run: Path, data, args) -> dict:
     start = time.perf_counter()
     found = gather(model.controllers, model.space, args.candidates, args.samples, torch.Generator().manual_seed(0),
                    pareto_architectures(history))
-    score(found, model.supernet, data, model.hparams.num_features, model.hparams.num_classes)
+    score(found, model, data)
     selection_s = time.perf_counter() - start
     record = {"run": str(run), "candidates": len(found), "selection_s": selection_s, "picks": {}}
     cache: dict[tuple, dict] = {}
@@ -77,8 +77,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--candidates", type=int, default=256)
     parser.add_argument("--samples", type=int, default=64)
-    parser.add_argument("--rules", nargs="+", default=["argmax", "accuracy", "loss"])
-    parser.add_argument("--budgets", type=float, nargs="+", default=[None])
+    parser.add_argument("--rules", nargs="+", default=["argmax", "accuracy", "objective", "loss"])
+    parser.add_argument("--budgets", type=lambda v: None if v == "none" else float(v), nargs="+", default=[None],
+                        help="max_model_kib values (none: no budget)")
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--scratch-float-epochs", type=int, default=50)
     parser.add_argument("--inherit-float-epochs", type=int, default=0)

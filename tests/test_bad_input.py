@@ -156,7 +156,7 @@ def test_help_and_print_config_still_exit_0(workdir: Path, capsys: pytest.Captur
     # 13. selection and inheritance of a derivation
     (lambda c: c["trainer"].update(callbacks=[{"class_path": "callbacks.ArchitectureDerivation",
                                                "init_args": {"selection": "best"}}]), True,
-     "selection: 'best' is not allowed; allowed: accuracy, loss, argmax"),
+     "selection: 'best' is not allowed; allowed: accuracy, objective, loss, argmax"),
     (lambda c: c["trainer"].update(callbacks=[{"class_path": "callbacks.ArchitectureDerivation",
                                                "init_args": {"max_model_kib": 0}}]), True,
      "max_model_kib: 0.0 is not allowed; allowed: null or a number > 0"),

@@ -51,7 +51,7 @@ class DerivationOptions:
         lr, weight_decay: Adam's, for the retrain.
         float_epochs: first epochs of the retrain in float32 before quantisation-aware training;
             None: a quarter of retrain_epochs from scratch, 0 from inherited weights.
-        selection: the rule of ``SELECTION_RULES`` (``accuracy``, ``loss``, ``argmax``).
+        selection: the rule of ``SELECTION_RULES`` (``accuracy``, ``objective``, ``loss``, ``argmax``).
         candidates: the K most probable distinct architectures scored (1: the argmax only).
         samples: architectures drawn from the controllers and scored as well.
         max_model_kib: model-size budget of the selection (None: none; the search's beta already
@@ -149,7 +149,7 @@ def select(model: LPGNASSearch, data: Data, options: DerivationOptions, seed: in
         found[0].chosen = f"the argmax: a weight layout {model.weight_layout} supernet is not scored"
         return found[0], found
     found = gather(model.controllers, model.space, options.candidates, options.samples, generator, extra)
-    score(found, model.supernet, data.to(model.device), model.hparams.num_features, model.hparams.num_classes)
+    score(found, model, data.to(model.device))
     return choose(found, options.selection, options.max_model_kib), found
 
 

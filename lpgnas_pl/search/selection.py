@@ -28,6 +28,7 @@ from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.registry import Registry
 
 Choice = dict[str, int]
+KIB_BITS = 8 * 1024
 
 
 def most_probable(controllers: Sequence[Controller], k: int) -> list[tuple[Choice, float]]:
@@ -68,6 +69,7 @@ class Candidate:
     val_loss: float = math.nan
     model_kib: float = math.nan
     buffer_kib: float = math.nan
+    objective: float = math.nan
     chosen: str = ""
 
 
@@ -92,20 +94,25 @@ def gather(controllers: Sequence[Controller], space, k: int, samples: int, gener
 
 
 @torch.no_grad()
-def score(candidates: list[Candidate], supernet, data: Data, num_features: int, num_classes: int) -> None:
-    """Fills each candidate's validation accuracy and cross-entropy (one forward of ``supernet`` on
-    the whole graph, eval mode) and its model and buffer size, in place."""
+def score(candidates: list[Candidate], model, data: Data) -> None:
+    """Fills, in place, each candidate's validation accuracy and cross-entropy (one forward of the
+    search ``model``'s supernet on the whole graph, eval mode), its model and buffer size, and the
+    search's own objective on the whole validation set: val loss + beta * cost (DESIGN 2.4)."""
+    supernet, hp = model.supernet, model.hparams
     was_training = supernet.training
     supernet.eval()
     mask, y = data.val_mask, data.y[data.val_mask]
     num_edges = supernet.self_looped(data.edge_index, data.num_nodes).size(1)
     for candidate in candidates:
         architecture = Architecture.from_dict(candidate.architecture)
-        logits = supernet(data.x, data.edge_index, paths_of(architecture, num_classes))[mask]
+        logits = supernet(data.x, data.edge_index, paths_of(architecture, hp.num_classes))[mask]
         candidate.val_acc = float((logits.argmax(-1) == y).float().mean())
         candidate.val_loss = float(F.cross_entropy(logits, y))
-        sizes = size_metrics(architecture, num_features, num_classes, data, num_edges)
+        sizes = size_metrics(architecture, hp.num_features, hp.num_classes, data, num_edges)
         candidate.model_kib, candidate.buffer_kib = sizes["model_kib"], sizes["buffer_kib"]
+        cost = supernet.normalised_cost(sizes["model_kib"] * KIB_BITS, sizes["buffer_kib"] * KIB_BITS, data.num_nodes,
+                                        num_edges, hp.cost_target, hp.cost_scale)
+        candidate.objective = candidate.val_loss + hp.beta * float(cost)
     supernet.train(was_training)
 
 
@@ -113,6 +120,8 @@ Rule = Callable[[Candidate], tuple]
 SELECTION_RULES: Registry[tuple[Rule, str]] = Registry("selection rule")
 SELECTION_RULES.add("accuracy", (lambda c: (c.val_acc, -c.val_loss, -c.model_kib),
                                  "the highest shared-weight val acc (ties: lower val loss, then smaller model)"))
+SELECTION_RULES.add("objective", (lambda c: (-c.objective,),
+                                  "the lowest search objective, val loss + beta * cost, on the whole val set"))
 SELECTION_RULES.add("loss", (lambda c: (-c.val_loss, -c.model_kib), "the lowest shared-weight val loss"))
 SELECTION_RULES.add("argmax", (lambda c: (c.source == "argmax",), "the controllers' argmax (no selection)"))
 
@@ -143,7 +152,8 @@ def choose(candidates: list[Candidate], rule: str, max_model_kib: Optional[float
     return best
 
 
-COLUMNS = ("rank", "source", "log_prob", "val_acc", "val_loss", "model_kib", "buffer_kib", "chosen", "architecture")
+COLUMNS = ("rank", "source", "log_prob", "val_acc", "val_loss", "objective", "model_kib", "buffer_kib", "chosen",
+           "architecture")
 
 
 def to_csv(candidates: list[Candidate]) -> str:
@@ -155,6 +165,6 @@ def to_csv(candidates: list[Candidate]) -> str:
     for rank, candidate in enumerate(rows, 1):
         row = asdict(candidate)
         writer.writerow({**row, "rank": rank, "architecture": json.dumps(row["architecture"], separators=(",", ":")),
-                         **{k: f"{row[k]:.4f}" for k in ("log_prob", "val_acc", "val_loss", "model_kib", "buffer_kib")}})
+                         **{k: f"{row[k]:.4f}" for k in COLUMNS[2:7]}})
     return out.getvalue()
 

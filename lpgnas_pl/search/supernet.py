@@ -176,10 +176,16 @@ class Supernet(BlockStack):
         bits = {(i, component): value[(i, component)] for i in layers for component in COMPONENTS}
         model = weighted_bits(parameter_counts(dims, vectors), bits)
         buffer = weighted_bits(activation_counts(dims, num_nodes, num_edges), bits)
+        return self.normalised_cost(model, buffer, num_nodes, num_edges, target, scale)
+
+    def normalised_cost(self, model_bits, buffer_bits, num_nodes: int, num_edges: int, target: CostTarget,
+                        scale: CostScale = "linear"):
+        """Model and buffer bits (tensors or numbers) as the search's cost: over the float32 bits of
+        the largest candidate network, or that ratio's logarithm, of ``target``."""
         model_ref, buffer_ref = self.reference_bits(num_nodes, num_edges)
-        normalised = {"model": model / model_ref, "buffer": buffer / buffer_ref}
+        normalised = {"model": model_bits / model_ref, "buffer": buffer_bits / buffer_ref}
         if scale == "log":
-            normalised = {key: value.log() for key, value in normalised.items()}
+            normalised = {key: torch.as_tensor(value).log() for key, value in normalised.items()}
         return (normalised["model"] + normalised["buffer"]) / 2 if target == "both" else normalised[target]
 
     def reference_bits(self, num_nodes: int, num_edges: int) -> tuple[float, float]:

@@ -3,12 +3,12 @@ import csv
 import json
 
 import pytest
+import torch
 import yaml
 
-from lpgnas_pl import (
-    Architecture,
-)
+from lpgnas_pl import Architecture, LPGNASSearch
 from lpgnas_pl.cli import build_cli, main
+from lpgnas_pl.nn.network import paths_of
 from tests.configs import E2E_GRAPH, E2E_SPACE, TINY
 
 # The end-to-end graph: 3 classes of 100 nodes (chance 1/3), homophilous edges, noisy features; a
@@ -49,6 +49,19 @@ def test_search_derives_a_config_that_retrains_and_tests(tmp_path, monkeypatch, 
     from_ckpt = run / "derived" / "last" / "derived.yaml"
     assert f"retrain it: lpgnas fit --config {from_ckpt.relative_to(tmp_path)}" in capsys.readouterr().out
     assert yaml.safe_load(from_ckpt.read_text()) == yaml.safe_load(derived.read_text())
+
+    # init: search: the config builds a network holding the supernet's slices of the selected path
+    main(["derive", "--ckpt_path", str(run / "checkpoints" / "last.ckpt"), "--init", "search",
+          "--output_dir", "inherit"])
+    inherited = yaml.safe_load((tmp_path / "inherit" / "derived.yaml").read_text())["model"]["init_args"]
+    assert inherited["init"] == "search" and inherited["init_weights"] == "inherit/inherited.pt"
+    assert inherited["float_epochs"] == 0  # the slices are already at a scale the quantisers resolve
+    built = build_cli(["--config", "inherit/derived.yaml"], run=False)
+    search = LPGNASSearch.load_from_checkpoint(run / "checkpoints" / "last.ckpt")
+    graph = built.datamodule.data
+    with torch.no_grad():
+        assert torch.equal(built.model.eval()(graph.x, graph.edge_index),
+                           search.eval().supernet(graph.x, graph.edge_index, paths_of(built.model.architecture, 3)))
 
     with pytest.raises(SystemExit) as exit_:
         main(["fit", "--config", str(derived), "--print_config"])

@@ -76,8 +76,24 @@ def test_the_rules_and_the_budget():
     assert choose(candidates, "loss") is candidates[3]
     assert choose(candidates, "accuracy", max_model_kib=1) is candidates[3]  # none fits: the smallest
     assert candidates[3].chosen == "none of 4 candidates is within max_model_kib 1: the smallest"
-    with pytest.raises(LPGNASError, match="^unknown selection rule 'best'; allowed: accuracy, loss, argmax$"):
+    with pytest.raises(LPGNASError, match="^unknown selection rule 'best'; allowed: accuracy, objective, loss, argmax$"):
         choose(candidates, "best")
+
+
+@pytest.mark.parametrize("scale", ["linear", "log"])
+def test_the_objective_is_the_searchs_own_loss_on_the_whole_val_set(scale):
+    graph = data()
+    model = LPGNASSearch(12, 4, space=SMALL, beta=0.3, cost_scale=scale).eval()
+    random_logits(model, 3)
+    found = gather(model.controllers, model.space, 5, 0, torch.Generator())
+    score(found, model, graph)
+    for candidate, (choice, _) in zip(found, most_probable(model.controllers, 5)):
+        one_hot = {d.key: F.one_hot(torch.tensor(choice[d.key]), len(d.candidates)).float()
+                   for c in model.controllers for d in c.decisions}
+        edges = model.supernet.self_looped(graph.edge_index, graph.num_nodes).size(1)
+        cost = float(model.supernet.cost(one_hot, graph.num_nodes, edges, "model", scale))
+        assert candidate.objective == pytest.approx(candidate.val_loss + 0.3 * cost, rel=1e-5)
+    assert choose(found, "objective") is min(found, key=lambda c: c.objective)
 
 
 def trained_supernet(space: SearchSpace, graph, steps: int = 150) -> LPGNASSearch:
@@ -102,7 +118,7 @@ def test_selection_picks_the_better_candidate_the_controllers_rank_last():
     with torch.no_grad():
         model.architecture_controller.logits["layer0_hidden"].copy_(torch.tensor([3.0, 0.0]))
     found = gather(model.controllers, model.space, 4, 0, torch.Generator())
-    score(found, model.supernet, graph, graph.num_features, 4)
+    score(found, model, graph)
     chosen = choose(found, "accuracy")
     by_width = {c.architecture["layers"][0]["hidden"]: c for c in found}
     assert found[0].architecture["layers"][0]["hidden"] == 1  # the argmax
@@ -114,7 +130,7 @@ def test_scores_are_the_fixed_networks_and_test_labels_change_nothing():
     model = trained_supernet(SMALL, graph, steps=30)
     random_logits(model, 1)
     found = gather(model.controllers, model.space, 8, 8, torch.Generator().manual_seed(0))
-    score(found, model.supernet, graph, 12, 4)
+    score(found, model, graph)
     for candidate in found[:3]:  # the inherited fixed network scores the same
         architecture = Architecture.from_dict(candidate.architecture)
         fixed = FixedGNN(architecture, 12, 4).eval()
@@ -128,7 +144,7 @@ def test_scores_are_the_fixed_networks_and_test_labels_change_nothing():
     shuffled.y = graph.y.clone()
     shuffled.y[graph.test_mask] = (graph.y[graph.test_mask] + 1) % 4
     again = gather(model.controllers, model.space, 8, 8, torch.Generator().manual_seed(0))
-    score(again, model.supernet, shuffled, 12, 4)
+    score(again, model, shuffled)
     assert [(c.val_acc, c.val_loss) for c in again] == [(c.val_acc, c.val_loss) for c in found]
     assert all(not math.isnan(c.model_kib) for c in found)
 

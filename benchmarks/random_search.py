@@ -1,0 +1,102 @@
+"""Random search at equal budget, the baseline every NAS result is held against (issue 20 item 6):
+
+    python -m benchmarks.random_search --dataset cora --budget-s 160 --seeds 0 1 2
+
+Per seed: draws architectures uniformly from configs/<dataset>.yaml's search space (each decision's
+candidate uniformly; redrawn until the model is within ``--max-model-kib``, default an eighth of
+PyG's float32 GAT of configs/baselines/gat_<dataset>.yaml, the size the issue's target asks for),
+trains each alone for ``--epochs`` (``--float-epochs`` float32 first) until ``--budget-s`` seconds of
+wall clock are spent, picks the best by validation accuracy and retrains the pick ``--retrains``
+times as a derived network is retrained (200 epochs, 50 float32). Test nodes are read only by the
+retrains and by the trial's own test-at-best-val, which is not used to pick.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+
+from benchmarks.common import load_config, mean_std, train_and_evaluate
+from lpgnas_pl import GNN, Architecture, GraphDataModule, SearchSpace
+from lpgnas_pl.nn.sizes import size_metrics
+
+
+def space_of(config: dict) -> SearchSpace:
+    return SearchSpace(**(config["model"]["init_args"].get("space") or {}))
+
+
+def draw(space: SearchSpace, generator: torch.Generator, fits) -> Architecture:
+    """A uniform architecture of ``space`` for which ``fits(architecture)`` holds (redrawn until then)."""
+    decisions = space.architecture_decisions() + space.quantisation_decisions()
+    while True:
+        choice = {d.key: int(torch.randint(len(d.candidates), (1,), generator=generator)) for d in decisions}
+        architecture = space.architecture(choice)
+        if fits(architecture):
+            return architecture
+
+
+def trained(architecture: Architecture, dm: GraphDataModule, seed: int, epochs: int, float_epochs: int,
+            dropout: float, lr: float, weight_decay: float) -> dict:
+    pl.seed_everything(seed, verbose=False)
+    network = GNN(architecture, dm.num_features, dm.num_classes, dropout)
+    make = lambda m: torch.optim.Adam(m.parameters(), lr=lr, weight_decay=weight_decay)  # noqa: E731
+    return train_and_evaluate(network, dm.data, make, epochs, float_epochs)
+
+
+def one_search(seed: int, space: SearchSpace, dm: GraphDataModule, budget_kib: float, args) -> dict:
+    generator = torch.Generator().manual_seed(seed)
+    fits = lambda a: size_metrics(a, dm.num_features, dm.num_classes, dm.data)["model_kib"] <= budget_kib  # noqa: E731
+    trials, start = [], time.perf_counter()
+    while time.perf_counter() - start < args.budget_s:
+        architecture = draw(space, generator, fits)
+        result = trained(architecture, dm, seed, args.epochs, args.float_epochs, args.dropout, args.lr,
+                         args.weight_decay)
+        trials.append({"architecture": architecture.to_dict(), "val": result["val"],
+                       "model_kib": size_metrics(architecture, dm.num_features, dm.num_classes, dm.data)["model_kib"]})
+    wall = time.perf_counter() - start
+    best = max(trials, key=lambda t: t["val"])
+    pick = Architecture.from_dict(best["architecture"])
+    retrains = [trained(pick, dm, s, args.retrain_epochs, args.retrain_epochs // 4, args.dropout, args.lr,
+                        args.weight_decay) for s in range(args.retrains)]
+    print(f"seed {seed}: {len(trials)} architectures in {wall:.0f} s; pick val {best['val']:.3f} at "
+          f"{best['model_kib']:.1f} KiB -> test {mean_std([r['test'] for r in retrains])}", flush=True)
+    return {"seed": seed, "trials": trials, "wall_s": wall, "pick": best, "retrains": retrains}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", default="cora")
+    parser.add_argument("--budget-s", type=float, required=True, help="wall clock of search + selection")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--max-model-kib", type=float, help="default: PyG's float32 GAT model over 8")
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--float-epochs", type=int, default=25)
+    parser.add_argument("--retrain-epochs", type=int, default=200)
+    parser.add_argument("--retrains", type=int, default=3)
+    parser.add_argument("--dropout", type=float, default=0.5)
+    parser.add_argument("--lr", type=float, default=0.005)
+    parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    config = load_config(f"configs/{args.dataset}.yaml")
+    dm = GraphDataModule(**config["data"])
+    gat = Architecture.from_dict(load_config(f"configs/baselines/gat_{args.dataset}.yaml")["model"]["init_args"]
+                                 ["architecture"])
+    budget_kib = args.max_model_kib or size_metrics(gat, dm.num_features, dm.num_classes, dm.data)["model_kib"] / 8
+    print(f"random search on {args.dataset}: {args.budget_s:.0f} s per seed, models within {budget_kib:.1f} KiB")
+    records = [one_search(seed, space_of(config), dm, budget_kib, args) for seed in args.seeds]
+    tests = [r["test"] for record in records for r in record["retrains"]]
+    print(f"random search: test {mean_std(tests)} over {len(records)} seeds x {args.retrains}; "
+          f"{statistics.mean(len(r['trials']) for r in records):.1f} architectures per seed")
+    if args.json:
+        args.json.write_text(json.dumps({"args": vars(args) | {"json": str(args.json)}, "budget_kib": budget_kib,
+                                         "records": records}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
