@@ -55,7 +55,8 @@ def measure(run: Path, data, args) -> dict:
             key = f"{rule}/{budget}"
             record["picks"][key] = {"architecture": pick.architecture, "val_acc": pick.val_acc,
                                     "model_kib": pick.model_kib, "source": pick.source, "retrains": {}}
-            for init, float_epochs in (("scratch", args.scratch_float_epochs), ("search", args.inherit_float_epochs)):
+            warmups = {"scratch": args.scratch_float_epochs, "search": args.inherit_float_epochs}
+            for init, float_epochs in ((init, warmups[init]) for init in args.inits):
                 runs = []
                 for seed in range(args.seeds):
                     cached = (json.dumps(pick.architecture, sort_keys=True), init, seed)
@@ -80,6 +81,7 @@ def main() -> None:
     parser.add_argument("--rules", nargs="+", default=["argmax", "accuracy", "objective", "loss"])
     parser.add_argument("--budgets", type=lambda v: None if v == "none" else float(v), nargs="+", default=[None],
                         help="max_model_kib values (none: no budget)")
+    parser.add_argument("--inits", nargs="+", default=["scratch", "search"])
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--scratch-float-epochs", type=int, default=50)
     parser.add_argument("--inherit-float-epochs", type=int, default=0)
@@ -95,7 +97,7 @@ def main() -> None:
                          for seed in args.search_seeds]
     records = [measure(run, data, args) for run in runs]
     for key in records[0]["picks"]:
-        for init in ("scratch", "search"):
+        for init in args.inits:
             tests = [r["test"] for record in records for r in record["picks"][key]["retrains"][init]]
             sizes = [record["picks"][key]["model_kib"] for record in records]
             print(f"{key:>16} {init:>7}: test {mean_std(tests)} over {len(records)} searches x {args.seeds}; "

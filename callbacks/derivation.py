@@ -37,9 +37,9 @@ class ArchitectureDerivation(pl.Callback):
     """
 
     def __init__(self, retrain_epochs: int = 200, every_n_epochs: Optional[int] = None, lr: float = 0.005,
-                 weight_decay: float = 5e-4, float_epochs: Optional[int] = None, selection: str = "accuracy",
+                 weight_decay: float = 5e-4, float_epochs: Optional[int] = None, selection: str = "objective",
                  candidates: int = 256, samples: int = 64, max_model_kib: Optional[float] = None,
-                 init: Init = "scratch") -> None:
+                 init: Init = "search") -> None:
         self.options = DerivationOptions(retrain_epochs, lr, weight_decay, float_epochs, selection, candidates,
                                          samples, max_model_kib, init)
         if every_n_epochs is not None and every_n_epochs < 1:

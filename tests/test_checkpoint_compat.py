@@ -42,3 +42,6 @@ def test_old_search_checkpoint_derives(tmp_path):
     assert derived["model"]["class_path"] == "lpgnas_pl.FixedGNN"
     # the argmax the old code printed for this checkpoint
     assert [(layer["attention"], layer["heads"], layer.get("hidden")) for layer in layers] == [("gcn", 2, 4), ("gat", 1, None)]
+    assert "init" not in derived["model"]["init_args"] and not (tmp_path / "derived" / "inherited.pt").exists()
+    assert "# selected: the argmax, retrained from scratch: a weight layout 1 supernet is neither scored nor " \
+           "inherited" in path.read_text()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Literal, Optional
 
@@ -51,23 +51,26 @@ class DerivationOptions:
         lr, weight_decay: Adam's, for the retrain.
         float_epochs: first epochs of the retrain in float32 before quantisation-aware training;
             None: a quarter of retrain_epochs from scratch, 0 from inherited weights.
-        selection: the rule of ``SELECTION_RULES`` (``accuracy``, ``objective``, ``loss``, ``argmax``).
+        selection: the rule of ``SELECTION_RULES``: ``objective`` (the search's own val loss + beta *
+            cost, on the whole val set), ``accuracy``, ``loss`` or ``argmax`` (docs/derivation.md
+            compares them).
         candidates: the K most probable distinct architectures scored (1: the argmax only).
         samples: architectures drawn from the controllers and scored as well.
         max_model_kib: model-size budget of the selection (None: none; the search's beta already
             steers the controllers).
-        init: ``scratch`` (Glorot) or ``search`` (the supernet's slices of the selected path).
+        init: ``search`` (the supernet's slices of the selected path; Cora retrained 0.3 to 0.9
+            points better than from scratch, docs/derivation.md) or ``scratch`` (Glorot).
     """
 
     retrain_epochs: int = 200
     lr: float = 0.005
     weight_decay: float = 5e-4
     float_epochs: Optional[int] = None
-    selection: str = "accuracy"
+    selection: str = "objective"
     candidates: int = 256
     samples: int = 64
     max_model_kib: Optional[float] = None
-    init: Init = "scratch"
+    init: Init = "search"
 
     def __post_init__(self) -> None:
         if self.retrain_epochs < 1:
@@ -137,16 +140,15 @@ def pareto_architectures(points: Iterable[Point]) -> list[tuple[str, Architectur
 def select(model: LPGNASSearch, data: Data, options: DerivationOptions, seed: int,
            extra: Iterable[tuple[str, Architecture]] = ()) -> tuple[Candidate, list[Candidate]]:
     """The chosen candidate and all scored ones (``selection``); a layout-1 checkpoint's supernet
-    cannot score, so it gives its argmax only."""
+    can neither score nor be inherited, so it gives its argmax, to retrain from scratch."""
     generator = torch.Generator().manual_seed(seed)
     if model.weight_layout != WEIGHT_LAYOUT:
-        if options.init == "search":
-            model._check_layout()
         found = gather(model.controllers, model.space, 1, 0, generator)
         sizes = size_metrics(Architecture.from_dict(found[0].architecture), model.hparams.num_features,
                              model.hparams.num_classes, data)
         found[0].model_kib, found[0].buffer_kib = sizes["model_kib"], sizes["buffer_kib"]
-        found[0].chosen = f"the argmax: a weight layout {model.weight_layout} supernet is not scored"
+        found[0].chosen = (f"the argmax, retrained from scratch: a weight layout {model.weight_layout} supernet is "
+                           "neither scored nor inherited")
         return found[0], found
     found = gather(model.controllers, model.space, options.candidates, options.samples, generator, extra)
     score(found, model, data.to(model.device))
@@ -160,6 +162,8 @@ def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: 
     ``directory`` atomically; returns derived.yaml's path and the chosen candidate. ``source`` goes
     into the file's header."""
     chosen, found = select(model, data, options, run_config.get("seed_everything") or 0, extra)
+    if model.weight_layout != WEIGHT_LAYOUT:
+        options = replace(options, init="scratch")
     architecture = Architecture.from_dict(chosen.architecture)
     init_weights = None
     if options.init == "search":
@@ -184,8 +188,8 @@ def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: 
 
 def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optional[Path] = None,
            retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4,
-           float_epochs: Optional[int] = None, selection: str = "accuracy", candidates: int = 256, samples: int = 64,
-           max_model_kib: Optional[float] = None, init: Init = "scratch") -> Path:
+           float_epochs: Optional[int] = None, selection: str = "objective", candidates: int = 256, samples: int = 64,
+           max_model_kib: Optional[float] = None, init: Init = "search") -> Path:
     """Selects an architecture of a search checkpoint and writes derived.yaml, arch.json and
     candidates.csv (``DerivationOptions`` explains the options after ``output_dir``).
 

@@ -39,29 +39,36 @@ def test_search_derives_a_config_that_retrains_and_tests(tmp_path, monkeypatch, 
     rows = list(csv.DictReader((run / "candidates.csv").open()))
     chosen = [row for row in rows if row["chosen"]]
     assert len(chosen) == 1 and Architecture.from_dict(json.loads(chosen[0]["architecture"])) == arch
-    assert chosen[0]["val_acc"] == max(row["val_acc"] for row in rows)  # the accuracy rule, no budget
+    assert float(chosen[0]["objective"]) == min(float(row["objective"]) for row in rows)  # the default rule
     assert {row["source"] for row in rows} >= {"argmax", "probable", "sample"}
     assert len(rows) > 100  # 256 most probable and 64 samples, distinct
     assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == []  # no temporary files left
 
-    # lpgnas derive on the last checkpoint gives the same architecture as the fit-end derivation
+    # lpgnas derive on the last checkpoint selects the same as the fit-end derivation
     main(["derive", "--ckpt_path", str(run / "checkpoints" / "last.ckpt"), "--retrain_epochs", "40"])
     from_ckpt = run / "derived" / "last" / "derived.yaml"
     assert f"retrain it: lpgnas fit --config {from_ckpt.relative_to(tmp_path)}" in capsys.readouterr().out
-    assert yaml.safe_load(from_ckpt.read_text()) == yaml.safe_load(derived.read_text())
+    at_end, again = yaml.safe_load(derived.read_text()), yaml.safe_load(from_ckpt.read_text())
+    assert at_end["model"]["init_args"].pop("init_weights") == str(run.relative_to(tmp_path) / "inherited.pt")
+    assert again["model"]["init_args"].pop("init_weights") == str(from_ckpt.parent.relative_to(tmp_path) / "inherited.pt")
+    assert again == at_end
 
-    # init: search: the config builds a network holding the supernet's slices of the selected path
-    main(["derive", "--ckpt_path", str(run / "checkpoints" / "last.ckpt"), "--init", "search",
-          "--output_dir", "inherit"])
-    inherited = yaml.safe_load((tmp_path / "inherit" / "derived.yaml").read_text())["model"]["init_args"]
-    assert inherited["init"] == "search" and inherited["init_weights"] == "inherit/inherited.pt"
-    assert inherited["float_epochs"] == 0  # the slices are already at a scale the quantisers resolve
-    built = build_cli(["--config", "inherit/derived.yaml"], run=False)
+    # init: search (the default): the config builds a network holding the supernet's slices of the path
+    assert at_end["model"]["init_args"]["init"] == "search"
+    assert at_end["model"]["init_args"]["float_epochs"] == 0  # the slices are at a scale the quantisers resolve
+    built = build_cli(["--config", str(derived)], run=False)
     search = LPGNASSearch.load_from_checkpoint(run / "checkpoints" / "last.ckpt")
     graph = built.datamodule.data
     with torch.no_grad():
         assert torch.equal(built.model.eval()(graph.x, graph.edge_index),
-                           search.eval().supernet(graph.x, graph.edge_index, paths_of(built.model.architecture, 3)))
+                           search.eval().supernet(graph.x, graph.edge_index, paths_of(arch, 3)))
+
+    # init: scratch: no weights file, and a float32 warm-up of a quarter of the retrain
+    main(["derive", "--ckpt_path", str(run / "checkpoints" / "last.ckpt"), "--init", "scratch",
+          "--retrain_epochs", "40", "--output_dir", "scratch"])
+    scratch = yaml.safe_load((tmp_path / "scratch" / "derived.yaml").read_text())["model"]["init_args"]
+    assert "init" not in scratch and scratch["float_epochs"] == 10
+    assert not (tmp_path / "scratch" / "inherited.pt").exists()
 
     with pytest.raises(SystemExit) as exit_:
         main(["fit", "--config", str(derived), "--print_config"])
@@ -70,7 +77,6 @@ def test_search_derives_a_config_that_retrains_and_tests(tmp_path, monkeypatch, 
     assert printed["model"]["class_path"] == "lpgnas_pl.FixedGNN"
     assert printed["data"]["dataset"]["class_path"] == "lpgnas_pl.SyntheticGraph"
     assert printed["trainer"]["max_epochs"] == 40 and printed["trainer"]["callbacks"] is None
-    assert printed["model"]["init_args"]["float_epochs"] == 10  # a quarter of the retrain by default
 
     retrain = build_cli(["fit", "--config", str(derived)])
     assert retrain.model.architecture == arch and retrain.trainer.current_epoch == 40
