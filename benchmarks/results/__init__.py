@@ -4,7 +4,7 @@
     python -m benchmarks.results retrain --dataset cora [--float-epochs 50] [--quantised-baselines]
     python -m benchmarks.results report        # the markdown tables of every docs/results/<dataset>.json
 
-``run``, on the split of configs/<dataset>.yaml, in one process: PyG's GCNConv/GATConv networks
+``run``, on the split of configs/<dataset>.yaml (or ``--split``), in one process: PyG's GCNConv/GATConv networks
 in float32 and our uniformly quantised GCN/GAT (W8A8, W4A8; configs/baselines + configs/quant;
 their first ``--float-epochs`` in float32, as derived networks train), ``--seeds`` seeds each;
 then per search seed ``lpgnas fit --config configs/<dataset>.yaml`` in a child process (its wall
@@ -20,6 +20,9 @@ from benchmarks.common import REPO
 DATASETS = ("cora", "citeseer", "pubmed", "computers", "photo", "cs")
 RESULTS = REPO / "docs" / "results"
 # The paper's reported test accuracies (%), as the issue quotes them; other cells were not quoted.
-PAPER = {"cora": {"LPGNAS": 89.8, "PDNAS-4": 89.8, "GAT": 88.9, "JKNet": 87.6}, "computers": {"LPGNAS": 90.5}}
-# The issue's accuracy bar besides matching GAT: the paper's LPGNAS figure on Cora.
-TARGET = {"cora": PAPER["cora"]["LPGNAS"]}
+# Its Cora figures are on GraphNAS's split (its GAT 88.9 matches PyG's GAT there, 89.07, not on
+# `full`, 87.10): they sit in the graphnas record.
+PAPER = {"cora_graphnas": {"LPGNAS": 89.8, "PDNAS-4": 89.8, "GAT": 88.9, "JKNet": 87.6},
+         "computers": {"LPGNAS": 90.5}}
+# The issue's accuracy bar besides matching GAT: the paper's LPGNAS figure on Cora's graphnas split.
+TARGET = {"cora_graphnas": PAPER["cora_graphnas"]["LPGNAS"]}

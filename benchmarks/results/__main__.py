@@ -15,6 +15,8 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="measure one dataset into docs/results/<dataset>.json")
     run_parser.add_argument("--dataset", required=True, choices=DATASETS)
+    run_parser.add_argument("--split", help="another split than the config's (e.g. graphnas), for baselines and "
+                            "searches alike; the record is docs/results/<dataset>_<split>.json")
     run_parser.add_argument("--seeds", type=int, default=3, help="training seeds of every network")
     run_parser.add_argument("--epochs", type=int, default=200, help="training epochs of the baselines")
     run_parser.add_argument("--search-seeds", type=int, nargs="+", default=[0])
@@ -31,6 +33,7 @@ def main() -> None:
     run_parser.add_argument("search_args", nargs="*", help="after --: extra arguments of every search")
     retrain_parser = commands.add_parser("retrain", help="retrain the derived networks of a dataset's searches again")
     retrain_parser.add_argument("--dataset", required=True, choices=DATASETS)
+    retrain_parser.add_argument("--split", help="the record of that split (docs/results/<dataset>_<split>.json)")
     retrain_parser.add_argument("--float-epochs", type=int, help="float32 warm-up epochs; default: derived.yaml's "
                                 "(baselines: a quarter of their epochs)")
     retrain_parser.add_argument("--quantised-baselines", action="store_true",

@@ -12,6 +12,11 @@ from benchmarks.results import DATASETS, PAPER, RESULTS, TARGET
 from lpgnas_pl.quant import COMPONENTS
 
 
+def name_of(record: dict) -> str:
+    """The dataset, with its split when the record is not on the config's (``cora_graphnas``)."""
+    return record.get("name", record["dataset"])
+
+
 def mean_bits(bits: dict[str, list[int]], kind: str) -> float:
     return statistics.mean(b for component, values in bits.items() if COMPONENTS[component] == kind for b in values)
 
@@ -40,7 +45,7 @@ def accuracy_table(records: list[dict]) -> str:
     for rec in records:
         groups = grouped(rec["baselines"])
         gat_kib = groups["PyG GAT float32"][0]["model_kib"]
-        paper = PAPER.get(rec["dataset"], {})
+        paper = PAPER.get(name_of(rec), {})
         # float32 warm-up epochs: none for PyG's float32 networks, 0 in records from before warm-ups
         rows = [(label, runs, "" if label.startswith("PyG") else runs[0].get("float_epochs", 0), "",
                  paper.get(label.split()[1], "") if label.startswith("PyG") else "") for label, runs in groups.items()]
@@ -48,12 +53,12 @@ def accuracy_table(records: list[dict]) -> str:
                   f"{s['wall_s'] / 60:.1f} min", paper.get("LPGNAS", "")) for s in rec["searches"]]
         for label, runs, warm_up, search_time, reference in rows:
             r = runs[0]
-            lines.append(f"| {rec['dataset']} | {label} | {acc([x['test'] for x in runs])} ({len(runs)}) | "
+            lines.append(f"| {name_of(rec)} | {label} | {acc([x['test'] for x in runs])} ({len(runs)}) | "
                          f"{r['model_kib']:.1f} | {gat_kib / r['model_kib']:.1f} | {r['buffer_kib']:.0f} | "
                          f"{warm_up} | {search_time} | {reference} |")
         others = {k: v for k, v in paper.items() if k not in ("LPGNAS", "GAT")}
         if others:
-            lines.append(f"| {rec['dataset']} | paper only: " + ", ".join(f"{k} {v}" for k, v in others.items())
+            lines.append(f"| {name_of(rec)} | paper only: " + ", ".join(f"{k} {v}" for k, v in others.items())
                          + " | | | | | | | |")
     return "\n".join(lines)
 
@@ -67,8 +72,8 @@ def target_table(records: list[dict]) -> str:
         for s in rec["searches"]:
             mean = statistics.mean(x["test"] for x in s["retrains"])
             smaller = gat[0]["model_kib"] / s["retrains"][0]["model_kib"]
-            met = mean >= gat_acc and smaller >= 8 and 100 * mean >= TARGET.get(rec["dataset"], 0)
-            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {100 * mean:.2f} | {100 * gat_acc:.2f} | "
+            met = mean >= gat_acc and smaller >= 8 and 100 * mean >= TARGET.get(name_of(rec), 0)
+            lines.append(f"| {name_of(rec)} ({search_label(s)}) | {100 * mean:.2f} | {100 * gat_acc:.2f} | "
                          f"{100 * (mean - gat_acc):+.2f} | {smaller:.1f} | {'yes' if met else 'no'} |")
     return "\n".join(lines)
 
@@ -80,7 +85,7 @@ def bits_table(records: list[dict]) -> str:
     for rec in records:
         for s in rec["searches"]:
             cells = " | ".join("/".join(str(b) for b in s["bits"][c]) for c in COMPONENTS)
-            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {s['description']} | {cells} | "
+            lines.append(f"| {name_of(rec)} ({search_label(s)}) | {s['description']} | {cells} | "
                          f"{mean_bits(s['bits'], 'weight'):.1f} | {mean_bits(s['bits'], 'activation'):.1f} |")
     return "\n".join(lines)
 
@@ -91,20 +96,21 @@ def cost_table(records: list[dict]) -> str:
     for rec in records:
         gat = statistics.mean(x["full_epoch_s"] for x in grouped(rec["baselines"])["PyG GAT float32"])
         for s in rec["searches"]:
-            lines.append(f"| {rec['dataset']} ({search_label(s)}) | {rec['nodes']} | {rec['edges']} | {s['epochs']} | "
+            lines.append(f"| {name_of(rec)} ({search_label(s)}) | {rec['nodes']} | {rec['edges']} | {s['epochs']} | "
                          f"{s['wall_s'] / 60:.1f} min | {s['s_per_epoch']:.3f} | {gat:.3f} | "
                          f"{s['s_per_epoch'] / gat:.1f} | {s['peak_gb']:.1f} GB |")
     return "\n".join(lines)
 
 
 def report() -> None:
-    records = [json.loads((RESULTS / f"{d}.json").read_text()) for d in DATASETS if (RESULTS / f"{d}.json").is_file()]
+    names = [name for d in DATASETS for name in (d, f"{d}_graphnas")]
+    records = [json.loads((RESULTS / f"{n}.json").read_text()) for n in names if (RESULTS / f"{n}.json").is_file()]
     for title, table in (("Accuracy and size", accuracy_table), ("Target", target_table),
                          ("Bits chosen per component (layer 1/layer 2)", bits_table), ("Search cost", cost_table)):
         print(f"\n### {title}\n\n{table(records)}")
     for rec in records:
         if len({s["beta"] for s in rec["searches"]}) > 1:
-            path = REPO / "docs" / f"pareto_{rec['dataset']}.png"
+            path = REPO / "docs" / f"pareto_{name_of(rec)}.png"
             points = [(label, statistics.mean(x["test"] for x in runs), runs[0]["model_kib"])
                       for label, runs in grouped(rec["baselines"]).items()]
             betas = sorted({s["beta"] for s in rec["searches"]})

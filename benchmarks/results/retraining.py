@@ -7,7 +7,7 @@ import shlex
 import sys
 
 from benchmarks.results import RESULTS
-from benchmarks.results.running import baselines, retrained, write_record
+from benchmarks.results.running import baselines, record_name, retrained, write_record
 from lpgnas_pl import GraphDataModule
 from lpgnas_pl.search.derivation import float_epochs_for
 
@@ -16,7 +16,7 @@ def retrain(args: argparse.Namespace) -> None:
     """Retrains the derived network of every search in docs/results/<dataset>.json again, from the
     run directories it names, or with ``--quantised-baselines`` the W8A8/W4A8 baselines instead;
     everything else recorded stays."""
-    path = RESULTS / f"{args.dataset}.json"
+    path = RESULTS / f"{record_name(args.dataset, args.split)}.json"
     record = json.loads(path.read_text())
     dm = GraphDataModule(**record["data"])
     record["command"] += " ; python -m benchmarks.results " + shlex.join(sys.argv[1:])

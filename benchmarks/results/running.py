@@ -81,8 +81,9 @@ def baselines(dataset: str, dm: GraphDataModule, seeds: list[int], epochs: int, 
 
 
 def search(dataset: str, seed: int, beta: float, out: Path, extra: list[str]) -> dict:
-    """``lpgnas fit`` of configs/<dataset>.yaml at ``beta`` in a child process: run directory, wall
-    time, peak memory."""
+    """``lpgnas fit`` of configs/<dataset>.yaml at ``beta`` in a child process (in this working
+    directory, which its derived.yaml's inherited.pt path is relative to): run directory, wall
+    time (search and selection), peak memory."""
     name = f"search_{dataset}_beta{beta}_seed{seed}"
     command = [sys.executable, "-m", "lpgnas_pl.cli", "fit", "--config", str(REPO / "configs" / f"{dataset}.yaml"),
                "--seed_everything", str(seed), "--model.init_args.beta", str(beta), "--trainer.enable_progress_bar", "false",
@@ -101,16 +102,18 @@ def search(dataset: str, seed: int, beta: float, out: Path, extra: list[str]) ->
 
 def run(args: argparse.Namespace) -> None:
     search_config = load_config(f"configs/{args.dataset}.yaml")
-    data_config = search_config["data"]
+    data_config = {**search_config["data"], **({"split": args.split} if args.split else {})}
+    if args.split:  # every search of the record runs on that split too
+        args.search_args = ["--data.split", args.split, *args.search_args]
     dm = GraphDataModule(**data_config)
-    data, path = dm.data, RESULTS / f"{args.dataset}.json"
+    data, path = dm.data, RESULTS / f"{record_name(args.dataset, args.split)}.json"
     command = "python -m benchmarks.results " + shlex.join(sys.argv[1:])
     if args.append:  # more searches against the baselines already measured
         record = json.loads(path.read_text())
         record["command"] += " ; " + command
     else:
         record = {
-            "dataset": args.dataset, "data": data_config, "nodes": data.num_nodes,
+            "dataset": args.dataset, "name": record_name(args.dataset, args.split), "data": data_config, "nodes": data.num_nodes,
             "edges": with_self_loops(data.edge_index, data.num_nodes).size(1),
             "train_val_test": [int(data.train_mask.sum()), int(data.val_mask.sum()), int(data.test_mask.sum())],
             "seeds": args.seeds, "epochs": args.epochs, "command": command,
@@ -134,13 +137,25 @@ def retrained(found: dict, dm: GraphDataModule, seeds: int, float_epochs: int | 
     derived = yaml.safe_load((Path(found["run"]) / "derived.yaml").read_text())
     init = derived["model"]["init_args"]
     arch = Architecture.from_dict(init["architecture"])
-    build = lambda: GNN(arch, dm.num_features, dm.num_classes, init["dropout"], init["attention_dropout"])  # noqa: E731
+    inherited = torch.load(init["init_weights"]) if init.get("init") == "search" else None
+
+    def build() -> GNN:
+        network = GNN(arch, dm.num_features, dm.num_classes, init["dropout"], init["attention_dropout"])
+        if inherited is not None:  # init: search, the supernet's slices of the selected path
+            network.load_state_dict(inherited)
+        return network
+
     float_epochs = init.get("float_epochs", 0) if float_epochs is None else float_epochs
     found["architecture"], found["description"] = init["architecture"], describe(arch)
-    found["bits"], found["float_epochs"] = quantisation_bits(arch), float_epochs
+    found["bits"], found["float_epochs"], found["init"] = quantisation_bits(arch), float_epochs, init.get("init", "scratch")
     found["retrains"] = [trained("LPGNAS-PL derived", arch, build, derived, dm, s, derived["trainer"]["max_epochs"],
                                  float_epochs) for s in range(seeds)]
     return found
+
+
+def record_name(dataset: str, split: str | None) -> str:
+    """``cora``, or ``cora_graphnas`` for a record on another split than the config's."""
+    return f"{dataset}_{split}" if split else dataset
 
 
 def write_record(record: dict, path: Path) -> None:
