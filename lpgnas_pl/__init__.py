@@ -1,6 +1,6 @@
 """lpgnas-pl: joint search of GNN architecture and low-precision quantisation (LPGNAS) in Lightning.
 
-Layers, each importing only those before it: ``utils`` -> ``quant`` -> ``nn`` -> ``data``,
+Layers, each importing only those before it: ``utils`` -> ``quant`` -> ``nn`` -> ``datasets``, ``data``,
 ``fixed`` (the fixed-network LightningModule), ``search`` -> ``callbacks`` (top-level package)
 -> ``cli``. The names below are the class paths configs use.
 """

@@ -58,7 +58,7 @@ class DerivationOptions:
         samples: architectures drawn from the controllers and scored as well.
         max_model_kib: model-size budget of the selection (None: none; the search's beta already
             steers the controllers).
-        init: ``search`` (the supernet's slices of the selected path; Cora retrained 0.3 to 0.9
+        init: ``search`` (the supernet's slices of the selected path; Cora retrained 0.2 to 1.5
             points better than from scratch, docs/derivation.md) or ``scratch`` (Glorot).
     """
 
