@@ -21,7 +21,7 @@ from lpgnas_pl.utils.files import run_directory
 
 
 class ArchitectureDerivation(pl.Callback):
-    """At fit end (and every ``every_n_epochs`` when set) scores candidates with the trained supernet
+    """After the last epoch (and every ``every_n_epochs`` when set) scores candidates with the trained supernet
     on the whole graph's validation nodes (the ``candidates`` most probable, ``samples`` draws, and
     the Pareto front's points of a ``callbacks.ParetoFront`` in the run), picks one by ``selection``
     within ``max_model_kib``, and writes into the run directory:
@@ -54,7 +54,9 @@ class ArchitectureDerivation(pl.Callback):
         if self.every_n_epochs and not trainer.sanity_checking and (trainer.current_epoch + 1) % self.every_n_epochs == 0:
             self.derive(trainer, pl_module, epochs=trainer.current_epoch + 1)
 
-    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """After the last epoch, while the supernet is still on its device (at fit end Lightning
+        has moved it to the CPU)."""
         chosen = self.derive(trainer, pl_module, epochs=trainer.current_epoch)
         if chosen is not None:
             path = self.run / "derived.yaml"

@@ -7,6 +7,7 @@ checkpoint, by ``lpgnas derive --ckpt_path SEARCH.ckpt``. Both select among many
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import dataclass, replace
@@ -91,7 +92,7 @@ class DerivationOptions:
 
 def float_epochs_for(epochs: int, float_epochs: Optional[int] = None) -> int:
     """``float_epochs``, or by default a quarter of ``epochs`` (the warm-up of training from scratch)."""
-    return DerivationOptions(epochs, float_epochs=float_epochs).warmup()
+    return DerivationOptions(epochs, float_epochs=float_epochs, init="scratch").warmup()
 
 
 def retrain_data(data_config: dict[str, Any], num_edges: int) -> tuple[dict[str, Any], str]:
@@ -151,7 +152,7 @@ def select(model: LPGNASSearch, data: Data, options: DerivationOptions, seed: in
                            "neither scored nor inherited")
         return found[0], found
     found = gather(model.controllers, model.space, options.candidates, options.samples, generator, extra)
-    score(found, model, data.to(model.device))
+    score(found, model, copy.copy(data).to(model.device))  # Data.to moves in place: not the datamodule's graph
     return choose(found, options.selection, options.max_model_kib), found
 
 
@@ -167,7 +168,7 @@ def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: 
     architecture = Architecture.from_dict(chosen.architecture)
     init_weights = None
     if options.init == "search":
-        init_weights = directory / "inherited.pt"
+        init_weights = (directory / "inherited.pt").resolve()  # the retrain may run from anywhere
         directory.mkdir(parents=True, exist_ok=True)
         temporary = directory / ".inherited.pt.tmp"
         torch.save(model.supernet.inherited(architecture), temporary)

@@ -158,7 +158,7 @@ class Supernet(BlockStack):
             for name in attention.param_names:
                 vector = getattr(attention, name)[:, :path.heads, :path.hidden]
                 state[f"blocks.{i}.attentions.{path.attention}.{name}"] = vector
-        return {name: value.detach().clone().contiguous() for name, value in state.items()}
+        return {name: value.detach().cpu().clone().contiguous() for name, value in state.items()}
 
     def values(self, samples: dict[str, Tensor]) -> dict[str, Tensor]:
         """Each decision's sampled value (heads, hidden, vectors, bits) as a straight-through scalar."""
