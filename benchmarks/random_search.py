@@ -23,6 +23,7 @@ import torch
 
 from benchmarks.common import load_config, mean_std, train_and_evaluate
 from lpgnas_pl import GNN, Architecture, GraphDataModule, SearchSpace
+from lpgnas_pl.nn.network import with_self_loops
 from lpgnas_pl.nn.sizes import size_metrics
 
 
@@ -30,14 +31,15 @@ def space_of(config: dict) -> SearchSpace:
     return SearchSpace(**(config["model"]["init_args"].get("space") or {}))
 
 
-def draw(space: SearchSpace, generator: torch.Generator, fits) -> Architecture:
+def draw(space: SearchSpace, generator: torch.Generator, fits, tries: int = 10_000) -> Architecture:
     """A uniform architecture of ``space`` for which ``fits(architecture)`` holds (redrawn until then)."""
     decisions = space.architecture_decisions() + space.quantisation_decisions()
-    while True:
+    for _ in range(tries):
         choice = {d.key: int(torch.randint(len(d.candidates), (1,), generator=generator)) for d in decisions}
         architecture = space.architecture(choice)
         if fits(architecture):
             return architecture
+    raise SystemExit(f"no architecture of {tries} drawn fits the size budget: raise --max-model-kib")
 
 
 def trained(architecture: Architecture, dm: GraphDataModule, seed: int, epochs: int, float_epochs: int,
@@ -50,14 +52,14 @@ def trained(architecture: Architecture, dm: GraphDataModule, seed: int, epochs: 
 
 def one_search(seed: int, space: SearchSpace, dm: GraphDataModule, budget_kib: float, args) -> dict:
     generator = torch.Generator().manual_seed(seed)
-    fits = lambda a: size_metrics(a, dm.num_features, dm.num_classes, dm.data)["model_kib"] <= budget_kib  # noqa: E731
+    edges = with_self_loops(dm.data.edge_index, dm.data.num_nodes).size(1)
+    kib = lambda a: size_metrics(a, dm.num_features, dm.num_classes, dm.data, edges)["model_kib"]  # noqa: E731
     trials, start = [], time.perf_counter()
-    while time.perf_counter() - start < args.budget_s:
-        architecture = draw(space, generator, fits)
+    while not trials or time.perf_counter() - start < args.budget_s:  # at least one, whatever the budget
+        architecture = draw(space, generator, lambda a: kib(a) <= budget_kib)
         result = trained(architecture, dm, seed, args.epochs, args.float_epochs, args.dropout, args.lr,
                          args.weight_decay)
-        trials.append({"architecture": architecture.to_dict(), "val": result["val"],
-                       "model_kib": size_metrics(architecture, dm.num_features, dm.num_classes, dm.data)["model_kib"]})
+        trials.append({"architecture": architecture.to_dict(), "val": result["val"], "model_kib": kib(architecture)})
     wall = time.perf_counter() - start
     best = max(trials, key=lambda t: t["val"])
     pick = Architecture.from_dict(best["architecture"])

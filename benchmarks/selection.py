@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 import torch
+import yaml
 
 from benchmarks.common import REPO, load_config, mean_std, train_and_evaluate
 from benchmarks.results.running import search
-from lpgnas_pl import GNN, Architecture, GraphDataModule, LPGNASSearch
-from lpgnas_pl.search.derivation import pareto_architectures
+from lpgnas_pl import GNN, Architecture, LPGNASSearch
+from lpgnas_pl.search.derivation import pareto_architectures, run_data
 from lpgnas_pl.search.pareto import Point
 from lpgnas_pl.search.selection import choose, gather, score
 
@@ -38,12 +39,15 @@ def retrain(model: LPGNASSearch, architecture: Architecture, data, init: str, se
     return train_and_evaluate(network, data, make, epochs, float_epochs)
 
 
-def measure(run: Path, data, args) -> dict:
+def measure(run: Path, args) -> dict:
     checkpoint = torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     model = LPGNASSearch.load_from_checkpoint(run / "checkpoints" / "last.ckpt", map_location="cpu").eval()
     history = [Point(**p) for state in checkpoint.get("callbacks", {}).values() for p in state.get("history", [])]
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    data = run_data(config["data"])  # the run's own split, whatever the dataset's config says
     start = time.perf_counter()
-    found = gather(model.controllers, model.space, args.candidates, args.samples, torch.Generator().manual_seed(0),
+    generator = torch.Generator().manual_seed(config.get("seed_everything") or 0)  # as lpgnas derive draws
+    found = gather(model.controllers, model.space, args.candidates, args.samples, generator,
                    pareto_architectures(history))
     score(found, model, data)
     selection_s = time.perf_counter() - start
@@ -91,11 +95,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write every measurement here")
     parser.add_argument("search_args", nargs="*", help="after --: more lpgnas fit arguments")
     args = parser.parse_args()
-    data = GraphDataModule(**load_config(f"configs/{args.dataset}.yaml")["data"]).data
     runs = args.runs or [Path(search(args.dataset, seed, load_config(f"configs/{args.dataset}.yaml")["model"]
                                      ["init_args"]["beta"], args.out, args.search_args)["run"])
                          for seed in args.search_seeds]
-    records = [measure(run, data, args) for run in runs]
+    records = [measure(run, args) for run in runs]
     for key in records[0]["picks"]:
         for init in args.inits:
             tests = [r["test"] for record in records for r in record["picks"][key]["retrains"][init]]

@@ -95,11 +95,12 @@ class LPGNASCLI(LightningCLI):
             print(f"test it: lpgnas test --config {config} --ckpt_path {best.best_model_path}")
 
 
-DERIVE_HELP = "Writes derived.yaml and arch.json from a search checkpoint."
+DERIVE_HELP = ("Selects a network of a search checkpoint: writes candidates.csv, derived.yaml, arch.json "
+               "and inherited.pt.")
 
 
 def derive_parser() -> ArgumentParser:
-    """The arguments of ``lpgnas derive``: those of ``lpgnas_pl.derivation.derive``."""
+    """The arguments of ``lpgnas derive``: those of ``lpgnas_pl.search.derivation.derive``."""
     parser = ArgumentParser(prog="lpgnas derive", description=DERIVE_HELP, exit_on_error=False)
     parser.add_function_arguments(derive)
     return parser

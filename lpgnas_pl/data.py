@@ -1,8 +1,9 @@
-"""Graph data for node classification: datasets by name or class_path, splits, offline roots.
+"""The node-classification datamodule: a dataset (``lpgnas_pl.datasets``), its transform and split,
+served full batch or in mini-batches.
 
 The graph is loaded in ``__init__`` so that ``num_features`` and ``num_classes`` are known when
-LightningCLI links them into the model. Training is full batch: every loader yields the whole
-graph and the model selects the nodes of its stage with the split masks.
+LightningCLI links them into the model. Full batch, every loader yields the whole graph and the
+model selects the nodes of its stage with the split masks.
 """
 from __future__ import annotations
 
@@ -105,15 +106,15 @@ class GraphDataModule(pl.LightningDataModule):
             self.name, graphs = type(dataset).__name__, dataset
             if split == "full":
                 raise DatasetError(f"split 'full' is not available for {self.name}; allowed: public, random, graphnas")
-        self.num_features: int = graphs.num_features
         self.num_classes: int = graphs.num_classes
         data = graphs[0]
+        if transform is not None:
+            data = transform(data.clone())
+        self.num_features: int = data.num_features  # after the transform, which may change it
         nan = 0 if data.x is None else int(torch.isnan(data.x).sum())
         if nan:
             raise DatasetError(f"dataset {self.name}: node features with {nan} NaN entries are not allowed; "
                                "allowed: finite features (fill or drop the NaN entries first)")
-        if transform is not None:
-            data = transform(data.clone())
         if split == "graphnas":
             data = graphnas_split(data)
         elif split == "random":

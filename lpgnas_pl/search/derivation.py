@@ -55,12 +55,13 @@ class DerivationOptions:
         selection: the rule of ``SELECTION_RULES``: ``objective`` (the search's own val loss + beta *
             cost, on the whole val set), ``accuracy``, ``loss`` or ``argmax`` (docs/derivation.md
             compares them).
-        candidates: the K most probable distinct architectures scored (1: the argmax only).
+        candidates: the K most probable distinct architectures scored (1: the argmax; the samples
+            and Pareto points come on top).
         samples: architectures drawn from the controllers and scored as well.
         max_model_kib: model-size budget of the selection (None: none; the search's beta already
             steers the controllers).
-        init: ``search`` (the supernet's slices of the selected path; Cora retrained 0.2 to 1.5
-            points better than from scratch, docs/derivation.md) or ``scratch`` (Glorot).
+        init: ``search`` (the supernet's slices of the selected path; on Cora better than from
+            scratch in 10 of 12 measured cases, docs/derivation.md) or ``scratch`` (Glorot).
     """
 
     retrain_epochs: int = 200
@@ -191,8 +192,9 @@ def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optio
            retrain_epochs: int = 200, lr: float = 0.005, weight_decay: float = 5e-4,
            float_epochs: Optional[int] = None, selection: str = "objective", candidates: int = 256, samples: int = 64,
            max_model_kib: Optional[float] = None, init: Init = "search") -> Path:
-    """Selects an architecture of a search checkpoint and writes derived.yaml, arch.json and
-    candidates.csv (``DerivationOptions`` explains the options after ``output_dir``).
+    """Selects an architecture of a search checkpoint and writes derived.yaml, arch.json,
+    candidates.csv and, with ``init: search``, inherited.pt (``DerivationOptions`` explains the
+    options after ``output_dir``).
 
     Args:
         ckpt_path: a checkpoint saved by an ``lpgnas_pl.LPGNASSearch`` run (best.ckpt, last.ckpt, ...).

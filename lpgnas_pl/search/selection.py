@@ -84,7 +84,7 @@ def gather(controllers: Sequence[Controller], space, k: int, samples: int, gener
         if key not in found:
             found[key] = Candidate(source, log_prob, architecture.to_dict())
 
-    for rank, (choice, log_prob) in enumerate(most_probable(controllers, max(k, 1))):
+    for rank, (choice, log_prob) in enumerate(most_probable(controllers, k)):
         add("argmax" if rank == 0 else "probable", space.architecture(choice), log_prob)
     for choice in sampled(controllers, samples, generator):
         add("sample", space.architecture(choice), log_probability(controllers, choice))
@@ -123,7 +123,8 @@ SELECTION_RULES.add("accuracy", (lambda c: (c.val_acc, -c.val_loss, -c.model_kib
 SELECTION_RULES.add("objective", (lambda c: (-c.objective,),
                                   "the lowest search objective, val loss + beta * cost, on the whole val set"))
 SELECTION_RULES.add("loss", (lambda c: (-c.val_loss, -c.model_kib), "the lowest shared-weight val loss"))
-SELECTION_RULES.add("argmax", (lambda c: (c.source == "argmax",), "the controllers' argmax (no selection)"))
+SELECTION_RULES.add("argmax", (lambda c: (c.source == "argmax", c.log_prob),
+                               "the controllers' most probable architecture (no scores used)"))
 
 
 def check_selection(rule: str, max_model_kib: Optional[float], candidates: int, samples: int) -> None:
@@ -143,7 +144,8 @@ def choose(candidates: list[Candidate], rule: str, max_model_kib: Optional[float
     key, why = SELECTION_RULES.get(rule)
     within = [c for c in candidates if max_model_kib is None or c.model_kib <= max_model_kib]
     if within:
-        best = max(within, key=key)
+        # a NaN score (a diverged supernet) loses to every finite one instead of comparing as equal
+        best = max(within, key=lambda c: tuple(-math.inf if math.isnan(v) else v for v in key(c)))
         budget = "" if max_model_kib is None else f" within max_model_kib {max_model_kib:g}"
         best.chosen = f"{why}{budget}, of {len(within)} candidates"
     else:
@@ -157,7 +159,8 @@ COLUMNS = ("rank", "source", "log_prob", "val_acc", "val_loss", "objective", "mo
 
 
 def to_csv(candidates: list[Candidate]) -> str:
-    """The candidates table, best shared-weight val acc first."""
+    """The candidates table, best shared-weight val acc first (``rank``); the chosen row, by
+    whatever rule, says so in ``chosen``."""
     rows = sorted(candidates, key=lambda c: (-c.val_acc, c.val_loss))
     out = io.StringIO()
     writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
@@ -165,6 +168,6 @@ def to_csv(candidates: list[Candidate]) -> str:
     for rank, candidate in enumerate(rows, 1):
         row = asdict(candidate)
         writer.writerow({**row, "rank": rank, "architecture": json.dumps(row["architecture"], separators=(",", ":")),
-                         **{k: f"{row[k]:.4f}" for k in COLUMNS[2:7]}})
+                         **{k: f"{row[k]:.4f}" for k in COLUMNS[2:8]}})
     return out.getvalue()
 

@@ -96,6 +96,22 @@ def test_the_objective_is_the_searchs_own_loss_on_the_whole_val_set(scale):
     assert choose(found, "objective") is min(found, key=lambda c: c.objective)
 
 
+def test_a_nan_score_never_wins_and_argmax_is_the_most_probable():
+    candidates = rows((math.nan, math.nan, 1.0), (0.5, 1.0, 2.0), (0.6, math.nan, 3.0))
+    assert choose(candidates, "accuracy") is candidates[2]
+    assert choose(candidates, "loss") is candidates[1]
+    ranked = [Candidate("probable", -3.0, {}), Candidate("argmax", -1.0, {}), Candidate("sample", -2.0, {})]
+    assert choose(ranked, "argmax") is ranked[1]
+
+
+def test_float_epochs_by_default():
+    from lpgnas_pl.search.derivation import DerivationOptions, float_epochs_for
+
+    assert float_epochs_for(200) == 50 and float_epochs_for(200, 7) == 7  # from scratch: a quarter
+    assert DerivationOptions(200).warmup() == 0  # inherited (the default): no float32 warm-up
+    assert DerivationOptions(200, init="scratch").warmup() == 50
+
+
 def trained_supernet(space: SearchSpace, graph, steps: int = 150) -> LPGNASSearch:
     """Weight steps on uniformly sampled paths, as a search's warm-up."""
     torch.manual_seed(0)
@@ -143,8 +159,11 @@ def test_scores_are_the_fixed_networks_and_test_labels_change_nothing():
     shuffled = graph.clone()
     shuffled.y = graph.y.clone()
     shuffled.y[graph.test_mask] = (graph.y[graph.test_mask] + 1) % 4
+    del shuffled.test_mask  # not even the mask is read
     again = gather(model.controllers, model.space, 8, 8, torch.Generator().manual_seed(0))
+    model.train()
     score(again, model, shuffled)
+    assert model.supernet.training  # scored in eval mode (the same scores), then left as it was
     assert [(c.val_acc, c.val_loss) for c in again] == [(c.val_acc, c.val_loss) for c in found]
     assert all(not math.isnan(c.model_kib) for c in found)
 
