@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, get_args
 
 import pytorch_lightning as pl
 import torch
@@ -19,6 +19,13 @@ from lpgnas_pl.utils.checkpoints import check_loaded_class
 from lpgnas_pl.utils.errors import LPGNASError
 
 STAGES = ("train", "val", "test")
+Init = Literal["scratch", "search"]
+
+
+def check_init(init: str) -> None:
+    """``scratch`` (Glorot) or ``search`` (inherited weights) only."""
+    if init not in get_args(Init):
+        raise LPGNASError(f"init: {init!r} is not allowed; allowed: {', '.join(get_args(Init))}")
 
 
 def default_optimizer(params) -> torch.optim.Optimizer:
@@ -52,13 +59,12 @@ class FixedGNN(pl.LightningModule):
         attention_dropout: float = 0.0,
         optimizer: OptimizerCallable = default_optimizer,
         float_epochs: int = 0,
-        init: Literal["scratch", "search"] = "scratch",
+        init: Init = "scratch",
         init_weights: Optional[str] = None,
     ) -> None:
         if isinstance(float_epochs, bool) or not isinstance(float_epochs, int) or float_epochs < 0:
             raise LPGNASError(f"float_epochs: {float_epochs!r} is not allowed; allowed: an integer >= 0")
-        if init not in ("scratch", "search"):
-            raise LPGNASError(f"init: {init!r} is not allowed; allowed: scratch, search")
+        check_init(init)
         if init == "search" and (init_weights is None or not Path(init_weights).is_file()):
             raise LPGNASError(f"init_weights: {init_weights!r} is not a file; allowed with init: search: the "
                               "inherited.pt a derivation wrote (or init: scratch)")

@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Literal, Optional
+from typing import Any, Iterable, Optional
 
 import torch
 import yaml
@@ -20,6 +20,7 @@ from jsonargparse import ArgumentParser
 from torch_geometric.data import Data
 
 from lpgnas_pl.data import GraphDataModule
+from lpgnas_pl.fixed import Init, check_init
 from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.search.lightning_module import LPGNASSearch
@@ -37,7 +38,6 @@ from lpgnas_pl.utils.checkpoints import load_checkpoint, wrong_class
 from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.files import write_atomically
 
-Init = Literal["scratch", "search"]
 # a mini-batch search's derived network retrains full batch up to this many edges (PubMed has 88k,
 # Coauthor Physics 495k); a larger graph keeps the search's loader, and the retrain says so
 FULL_BATCH_EDGES = 2_000_000
@@ -80,8 +80,7 @@ class DerivationOptions:
         if self.float_epochs is not None and not 0 <= self.float_epochs < self.retrain_epochs:
             raise LPGNASError(f"float_epochs: {self.float_epochs} is not allowed; allowed: None (a quarter of "
                               f"retrain_epochs) or an integer from 0 to retrain_epochs - 1 ({self.retrain_epochs - 1})")
-        if self.init not in ("scratch", "search"):
-            raise LPGNASError(f"init: {self.init!r} is not allowed; allowed: scratch, search")
+        check_init(self.init)
         check_selection(self.selection, self.max_model_kib, self.candidates, self.samples)
 
     def warmup(self) -> int:
