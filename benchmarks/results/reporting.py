@@ -25,8 +25,11 @@ def mean_bits(bits: dict[str, list[int]], kind: str) -> float:
 
 def search_label(found: dict) -> str:
     """beta, search seed and any extra search arguments of one search."""
-    extra = " ".join(found.get("search_args", []))
-    return f"beta {found['beta']}, seed {found['seed']}" + (f", {extra}" if extra else "")
+    extra = " ".join(a for a in found.get("search_args", []) if a not in ("--data.split", "graphnas"))
+    # searches recorded before selection and inherited weights (issue 20) derived the argmax from scratch
+    pipeline = "selected, inherited" if found.get("init") == "search" else (
+        "selected, from scratch" if "init" in found else "argmax, from scratch (2026-11-21)")
+    return f"beta {found['beta']}, seed {found['seed']}, {pipeline}" + (f", {extra}" if extra else "")
 
 
 def acc(values: list[float]) -> str:
