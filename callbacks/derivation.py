@@ -9,12 +9,14 @@ import yaml
 
 from callbacks.pareto import ParetoFront
 from lpgnas_pl.loggers import log_artifact
+from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.search.derivation import (
     DerivationOptions,
     Init,
     pareto_architectures,
     write_derived,
 )
+from lpgnas_pl.search.pareto import summary
 from lpgnas_pl.search.selection import Candidate
 from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.files import run_directory
@@ -62,7 +64,8 @@ class ArchitectureDerivation(pl.Callback):
             path = self.run / "derived.yaml"
             log_artifact(trainer, path, "derived", "config")
             print(f"derived architecture: {path} (selected: {chosen.chosen}; shared-weight val acc "
-                  f"{chosen.val_acc:.4f}, {chosen.model_kib:.1f} KiB)\nretrain it: lpgnas fit --config {path}")
+                  f"{chosen.val_acc:.4f}, {chosen.model_kib:.1f} KiB)\n"
+                  f"  {summary(Architecture.from_dict(chosen.architecture))}\nretrain it: lpgnas fit --config {path}")
 
     def derive(self, trainer: pl.Trainer, pl_module: pl.LightningModule, epochs: int) -> Optional[Candidate]:
         """Selects and writes the derived files (rank 0 only); returns the chosen candidate there."""

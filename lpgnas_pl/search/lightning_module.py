@@ -291,7 +291,8 @@ class LPGNASSearch(SearchState, pl.LightningModule):
 
     def on_fit_end(self) -> None:
         if self.trainer.is_global_zero:
-            print(f"\nargmax architecture after {self.current_epoch} epochs:\n{self.argmax().to_yaml()}")
+            print(f"\nthe controllers' argmax after {self.current_epoch} epochs (a derivation may select "
+                  f"another):\n{self.argmax().to_yaml()}")
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         controller_parameters = [p for c in self.controllers for p in c.parameters()]
