@@ -1,6 +1,7 @@
 """A 2-process CPU DDP search through the ``lpgnas`` command (``ddp`` re-launches the command)."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -62,6 +63,7 @@ def test_two_process_cpu_ddp_search(tmp_path):
     assert ranks[0]["paths"] != ranks[1]["paths"]  # each rank sampled its own paths
     run = tmp_path / "runs" / "tiny"
     assert [p.name for p in run.iterdir()] == ["version_0"]  # one run directory, written by rank 0
-    assert json.loads((run / "version_0" / "arch.json").read_text()) == ranks[0]["argmax"]
+    chosen = [row for row in csv.DictReader((run / "version_0" / "candidates.csv").open()) if row["chosen"]]
+    assert [json.loads(row["architecture"]) for row in chosen] == [json.loads((run / "version_0" / "arch.json").read_text())]
     assert proc.stdout.count("retrain it: lpgnas fit --config") == 1 and proc.stdout.count("pareto front (") == 1
     assert not [p for p in (run / "version_0").iterdir() if p.name.startswith(".")]

@@ -78,7 +78,9 @@ def test_same_seed_same_architecture_and_retrained_accuracy(tmp_path, monkeypatc
         monkeypatch.chdir(directory)
         search = run(directory, SEARCH)
         derived = directory / "runs" / "tiny" / "version_0" / "derived.yaml"
-        architectures.append((logits(search), derived.read_text().split("\n", 1)[1]))
+        config = yaml.safe_load(derived.read_text())
+        assert config["model"]["init_args"].pop("init_weights") == str(derived.parent.resolve() / "inherited.pt")
+        architectures.append((logits(search), config))
         retrain = build_cli(["fit", "--config", str(derived)])
         test = build_cli(["test", "--config", str(directory / "runs" / "tiny_retrain" / "version_0" / "config.yaml"),
                           "--ckpt_path", retrain.trainer.checkpoint_callback.best_model_path])
