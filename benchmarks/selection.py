@@ -23,8 +23,7 @@ import yaml
 from benchmarks.common import REPO, load_config, mean_std, train_and_evaluate
 from benchmarks.results.running import search
 from lpgnas_pl import GNN, Architecture, LPGNASSearch
-from lpgnas_pl.search.derivation import pareto_architectures, run_data
-from lpgnas_pl.search.pareto import Point
+from lpgnas_pl.search.derivation import pareto_architectures, pareto_history, run_data
 from lpgnas_pl.search.selection import choose, gather, score
 
 
@@ -42,7 +41,7 @@ def retrain(model: LPGNASSearch, architecture: Architecture, data, init: str, se
 def measure(run: Path, args) -> dict:
     checkpoint = torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     model = LPGNASSearch.load_from_checkpoint(run / "checkpoints" / "last.ckpt", map_location="cpu").eval()
-    history = [Point(**p) for state in checkpoint.get("callbacks", {}).values() for p in state.get("history", [])]
+    history = pareto_history(checkpoint)
     config = yaml.safe_load((run / "config.yaml").read_text())
     data = run_data(config["data"])  # the run's own split, whatever the dataset's config says
     start = time.perf_counter()

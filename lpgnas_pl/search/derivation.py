@@ -8,6 +8,7 @@ checkpoint, by ``lpgnas derive --ckpt_path SEARCH.ckpt``. Both select among many
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 from dataclasses import dataclass, replace
@@ -133,6 +134,11 @@ def derived_config(run_config: dict[str, Any], architecture: Architecture, dropo
     }
 
 
+def pareto_history(checkpoint: dict[str, Any]) -> list[Point]:
+    """The validation history a ``callbacks.ParetoFront`` of the run saved in ``checkpoint``."""
+    return [Point(**p) for state in checkpoint.get("callbacks", {}).values() for p in state.get("history", [])]
+
+
 def pareto_architectures(points: Iterable[Point]) -> list[tuple[str, Architecture]]:
     """The non-dominated points of a search's validation history, as extra candidates."""
     return [("pareto", Architecture.from_dict(p.architecture)) for p in non_dominated(list(points))]
@@ -169,10 +175,9 @@ def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: 
     init_weights = None
     if options.init == "search":
         init_weights = (directory / "inherited.pt").resolve()  # the retrain may run from anywhere
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary = directory / ".inherited.pt.tmp"
-        torch.save(model.supernet.inherited(architecture), temporary)
-        os.replace(temporary, init_weights)
+        weights = io.BytesIO()
+        torch.save(model.supernet.inherited(architecture), weights)
+        write_atomically(init_weights, weights.getvalue())
     hp = model.hparams
     config = derived_config(run_config, architecture, hp.dropout, hp.attention_dropout, options,
                             data.edge_index.size(1), init_weights)
@@ -217,7 +222,7 @@ def derive(ckpt_path: Path, run_config: Optional[Path] = None, output_dir: Optio
         raise wrong_class(saved, "lpgnas_pl.LPGNASSearch", str(ckpt_path))
     model = LPGNASSearch.load_from_checkpoint(ckpt_path, map_location="cpu")
     config = yaml.safe_load(run_config.read_text())
-    history = [Point(**p) for state in checkpoint.get("callbacks", {}).values() for p in state.get("history", [])]
+    history = pareto_history(checkpoint)
     directory = Path(output_dir) if output_dir is not None else run / "derived" / ckpt_path.stem
     return write_derived(directory, model, run_data(config["data"]), config, options,
                          f"{ckpt_path}, epoch {checkpoint['epoch']}", pareto_architectures(history))[0]

@@ -145,20 +145,22 @@ class Supernet(BlockStack):
         return slices
 
     def inherited(self, architecture: Architecture) -> dict[str, Tensor]:
-        """The state dict of ``GNN(architecture)`` holding this supernet's slices of its path: a
-        derived network that starts where the search left it (DESIGN 2.6); its logits equal the
-        supernet's on that path."""
+        """The state dict of ``GNN(architecture)`` holding this supernet's slices of its path (the
+        ``sampled_slices`` a weight step on it runs): a derived network that starts where the
+        search left it (DESIGN 2.6); its logits equal the supernet's on that path."""
+        paths = paths_of(architecture, self.num_classes)
+        names = [f"blocks.{i}.{name}" for i, (block, path) in enumerate(zip(self.blocks, paths))
+                 for name in ("weight", "bias", *(f"attentions.{path.attention}.{vector}"
+                                                  for vector in block.attentions[path.attention].param_names))]
         state = {}
-        for i, (block, path) in enumerate(zip(self.blocks, paths_of(architecture, self.num_classes))):
-            in_hidden = path.in_hidden or block.in_channels // block.in_heads
-            weight = block.shared_weight()[:path.heads, :path.hidden, :path.in_heads, :in_hidden]
-            state[f"blocks.{i}.weight"] = weight.reshape(path.heads * path.hidden, path.in_heads * in_hidden)
-            state[f"blocks.{i}.bias"] = block.bias.view(block.heads, block.hidden)[:path.heads, :path.hidden].reshape(-1)
-            attention = block.attentions[path.attention]
-            for name in attention.param_names:
-                vector = getattr(attention, name)[:, :path.heads, :path.hidden]
-                state[f"blocks.{i}.attentions.{path.attention}.{name}"] = vector
-        return {name: value.detach().cpu().clone().contiguous() for name, value in state.items()}
+        for name, (parameter, shape, prefix) in zip(names, self.sampled_slices(paths), strict=True):
+            value = parameter.detach().view(shape)[tuple(slice(0, n) for n in prefix)]
+            if name.endswith(".weight") and len(prefix) == 4:  # heads x hidden x in_heads x in_hidden
+                value = value.reshape(prefix[0] * prefix[1], prefix[2] * prefix[3])
+            elif name.endswith(".bias"):
+                value = value.reshape(-1)
+            state[name] = value.cpu().clone().contiguous()
+        return state
 
     def values(self, samples: dict[str, Tensor]) -> dict[str, Tensor]:
         """Each decision's sampled value (heads, hidden, vectors, bits) as a straight-through scalar."""
