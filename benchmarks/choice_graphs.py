@@ -12,7 +12,7 @@ import sys
 
 import torch
 
-from benchmarks.common import train_and_evaluate
+from benchmarks.common import adam, train_and_evaluate
 from lpgnas_pl import GNN, GraphDataModule, SearchSpace
 from tests.search.test_choices import CASES, FIXED
 
@@ -31,8 +31,7 @@ def main() -> None:
                 data = GraphDataModule(graph(), split="random", seed=seed)
                 torch.manual_seed(seed)
                 network = GNN(architecture, data.num_features, data.num_classes, dropout=0.0)
-                result = train_and_evaluate(network, data.data, lambda m: torch.optim.Adam(
-                    m.parameters(), lr=0.02, weight_decay=5e-4), 200)
+                result = train_and_evaluate(network, data.data, adam(0.02, 5e-4), 200)
                 accuracies.append(f"{result['val']:.3f}")
             print(f"{case}: {name} {candidate}: val acc {', '.join(accuracies)}", flush=True)
 

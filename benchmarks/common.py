@@ -12,6 +12,8 @@ import yaml
 from torch import nn
 from torch_geometric.data import Data
 
+from lpgnas_pl.quant.steps import parameter_groups
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -19,9 +21,14 @@ def load_config(path: str | Path) -> dict:
     return yaml.safe_load((REPO / path).read_text())
 
 
+def adam(lr: float, weight_decay: float) -> Callable[[nn.Module], torch.optim.Optimizer]:
+    """Adam on a model's parameters, its learned step sizes without weight decay (as the CLI trains)."""
+    return lambda model: torch.optim.Adam(parameter_groups(model), lr=lr, weight_decay=weight_decay)
+
+
 def optimizer_from_config(config: dict) -> Callable[[nn.Module], torch.optim.Optimizer]:
     opt = config["model"]["init_args"]["optimizer"]["init_args"]
-    return lambda model: torch.optim.Adam(model.parameters(), lr=opt["lr"], weight_decay=opt["weight_decay"])
+    return adam(opt["lr"], opt["weight_decay"])
 
 
 def train_and_evaluate(model: nn.Module, data: Data, make_optimizer, epochs: int, float_epochs: int = 0) -> dict:

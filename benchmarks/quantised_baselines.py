@@ -1,9 +1,11 @@
 """Uniformly quantised GCN and GAT (quantisation-aware training) against float32, one run.
 
-    python benchmarks/quantised_baselines.py [--dataset cora] [--seeds 5] [--epochs 200]
+    python -m benchmarks.quantised_baselines [--dataset cora] [--seeds 5] [--epochs 200] [--presets ...]
+        [--float_epochs 0]
 
 Networks and hyper-parameters come from configs/baselines/{gcn,gat}_<dataset>.yaml, precisions
-from configs/quant/<preset>.yaml. Prints test accuracy at the best validation epoch, model and
+from configs/quant/<preset>.yaml: fixed point (w8a8, w4a8, w4a4, w2a8, ternary_a8, binary_a8) and
+learned-step integers (int8, int4_a8, int4_a4, int2_a8), no float warm-up unless asked. Prints test accuracy at the best validation epoch, model and
 buffer size, and the epoch-time ratio of each preset to float32 of the same model (the
 quantisation-aware training overhead).
 """
@@ -24,7 +26,8 @@ from lpgnas_pl import GNN, Architecture, GraphDataModule
 from lpgnas_pl.nn.network import with_self_loops
 from lpgnas_pl.nn.sizes import buffer_size_bits, model_size_bits
 
-PRESETS = ("float32", "w8a8", "w4a8", "w4a4", "ternary_a8", "binary_a8")
+PRESETS = ("float32", "w8a8", "int8", "w4a8", "int4_a8", "w4a4", "int4_a4", "w2a8", "int2_a8", "ternary_a8",
+           "binary_a8")
 
 
 def preset_quant(preset: str) -> dict[str, str]:
@@ -39,6 +42,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=PRESETS)
+    parser.add_argument("--float_epochs", type=int, default=0, help="first epochs in float32 (quantised presets)")
     args = parser.parse_args()
 
     rows = []
@@ -54,8 +58,9 @@ def main() -> None:
                 arch = Architecture.from_dict({**init_args["architecture"], "quant": preset_quant(preset)})
                 pl.seed_everything(seed, verbose=False)
                 net = GNN(arch, dm.num_features, dm.num_classes, init_args["dropout"], init_args["attention_dropout"])
+                float_epochs = 0 if preset == "float32" else args.float_epochs
                 runs.setdefault(preset, (arch, []))[1].append(
-                    train_and_evaluate(net, data, optimizer_from_config(config), args.epochs))
+                    train_and_evaluate(net, data, optimizer_from_config(config), args.epochs, float_epochs))
         base_ms = statistics.mean(r["epoch_s"] for r in runs["float32"][1]) if "float32" in runs else None
         for preset, (arch, results) in runs.items():
             ms = statistics.mean(r["epoch_s"] for r in results)
@@ -64,8 +69,8 @@ def main() -> None:
             rows.append((model.upper(), preset, mean_std([r["test"] for r in results]), model_size, buffer,
                          1000 * ms, ms / base_ms if base_ms else float("nan")))
 
-    print(f"\n{args.dataset}, split full, {args.seeds} seeds, {args.epochs} epochs; test accuracy at the best "
-          "validation epoch; sizes on the whole graph; epoch = median train step\n")
+    print(f"\n{args.dataset}, split full, {args.seeds} seeds, {args.epochs} epochs ({args.float_epochs} in float32); "
+          "test accuracy at the best validation epoch; sizes on the whole graph; epoch = median train step\n")
     print("| model | precision | test acc % | model KiB | x smaller | buffer KiB | x smaller | epoch ms | time / float32 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for model, preset, acc, size, buffer, ms, ratio in rows:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 
-from benchmarks.common import load_config, mean_std, train_and_evaluate
+from benchmarks.common import adam, load_config, mean_std, train_and_evaluate
 from lpgnas_pl import GNN, Architecture, GraphDataModule, SearchSpace
 from lpgnas_pl.nn.network import with_self_loops
 from lpgnas_pl.nn.sizes import size_metrics
@@ -46,8 +46,7 @@ def trained(architecture: Architecture, dm: GraphDataModule, seed: int, epochs: 
             dropout: float, lr: float, weight_decay: float) -> dict:
     pl.seed_everything(seed, verbose=False)
     network = GNN(architecture, dm.num_features, dm.num_classes, dropout)
-    make = lambda m: torch.optim.Adam(m.parameters(), lr=lr, weight_decay=weight_decay)  # noqa: E731
-    return train_and_evaluate(network, dm.data, make, epochs, float_epochs)
+    return train_and_evaluate(network, dm.data, adam(lr, weight_decay), epochs, float_epochs)
 
 
 def one_search(seed: int, space: SearchSpace, dm: GraphDataModule, budget_kib: float, args) -> dict:

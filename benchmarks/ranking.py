@@ -20,7 +20,7 @@ import pytorch_lightning as pl
 import torch
 from scipy.stats import kendalltau
 
-from benchmarks.common import train_and_evaluate
+from benchmarks.common import adam, train_and_evaluate
 from lpgnas_pl import GNN, Architecture, GraphDataModule, LPGNASSearch
 from lpgnas_pl.nn.network import paths_of
 
@@ -43,7 +43,7 @@ def standalone_accuracy(architecture: Architecture, data, num_features: int, num
                         epochs: int, float_epochs: int) -> float:
     pl.seed_everything(seed, verbose=False)
     network = GNN(architecture, num_features, num_classes, dropout=0.5)
-    result = train_and_evaluate(network, data, lambda m: torch.optim.Adam(m.parameters(), lr=0.005, weight_decay=5e-4),
+    result = train_and_evaluate(network, data, adam(0.005, 5e-4),
                                 epochs, float_epochs)
     return result["val"]
 

@@ -20,7 +20,7 @@ import pytorch_lightning as pl
 import torch
 import yaml
 
-from benchmarks.common import REPO, load_config, mean_std, train_and_evaluate
+from benchmarks.common import REPO, adam, load_config, mean_std, train_and_evaluate
 from benchmarks.results.running import search
 from lpgnas_pl import GNN, Architecture, LPGNASSearch
 from lpgnas_pl.search.derivation import pareto_architectures, pareto_history, run_data
@@ -34,8 +34,7 @@ def retrain(model: LPGNASSearch, architecture: Architecture, data, init: str, se
     network = GNN(architecture, hp.num_features, hp.num_classes, hp.dropout, hp.attention_dropout)
     if init == "search":
         network.load_state_dict(model.supernet.inherited(architecture))
-    make = lambda m: torch.optim.Adam(m.parameters(), lr=lr, weight_decay=weight_decay)  # noqa: E731
-    return train_and_evaluate(network, data, make, epochs, float_epochs)
+    return train_and_evaluate(network, data, adam(lr, weight_decay), epochs, float_epochs)
 
 
 def measure(run: Path, args) -> dict:

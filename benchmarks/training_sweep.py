@@ -17,11 +17,10 @@ import statistics
 from pathlib import Path
 
 import pytorch_lightning as pl
-import torch
 import torch_geometric.transforms as T
 
 from benchmarks.baselines import PyGNet
-from benchmarks.common import load_config, mean_std, train_and_evaluate
+from benchmarks.common import adam, load_config, mean_std, train_and_evaluate
 from lpgnas_pl import GraphDataModule
 
 
@@ -50,8 +49,7 @@ def main() -> None:
         for seed in args.seeds:
             pl.seed_everything(seed, verbose=False)
             network = PyGNet(model, dm.num_features, dm.num_classes, {**init, "dropout": dropout})
-            make = lambda m: torch.optim.Adam(m.parameters(), lr=lr, weight_decay=decay)  # noqa: E731
-            runs.append(train_and_evaluate(network, dm.data, make, epochs))
+            runs.append(train_and_evaluate(network, dm.data, adam(lr, decay), epochs))
         row = {"model": model, "transform": transform, "lr": lr, "epochs": epochs, "dropout": dropout,
                "weight_decay": decay, "val": [r["val"] for r in runs], "test": [r["test"] for r in runs]}
         rows.append(row)

@@ -59,7 +59,7 @@ SMALL = dict(heads=[1, 2], hidden=[4, 8], attention=["gcn", "gat", "const"])
 
 
 def tiny_search(**kwargs):
-    """A search module over SMALL on an 80-node synthetic graph, and its datamodule."""
+    """A search module over SMALL (or ``space``) on an 80-node synthetic graph, and its datamodule."""
     dm = GraphDataModule(SyntheticGraph(num_nodes=80, num_classes=3, num_features=8), split="random")
-    model = LPGNASSearch(dm.num_features, dm.num_classes, space=SearchSpace(**SMALL), **kwargs)
+    model = LPGNASSearch(dm.num_features, dm.num_classes, **{"space": SearchSpace(**SMALL), **kwargs})
     return dm, model

@@ -10,8 +10,9 @@ import yaml
 from lpgnas_pl.cli import main
 from tests.cli_helpers import config, fails, files, layer, odd_graph, space, write
 
-QUANT_OPTIONS = "float32, binary, ternary, or fixI.F with integer bits I >= 1 (sign included) and fraction bits F >= 0"
-SPACE_OPTIONS = "float32, binary, ternary, fixI.F (I >= 1, F >= 0)"
+QUANT_OPTIONS = ("float32, binary, ternary, fixI.F with integer bits I >= 1 (sign included) and fraction bits F >= 0, "
+                 "intN (2 <= N <= 16) or uintN (1 <= N <= 16)")
+SPACE_OPTIONS = QUANT_OPTIONS
 ATTENTION_NAMES = "const, gcn, gat, sym-gat, cos, linear, gene-linear"
 ACTIVATION_NAMES = "identity, sigmoid, tanh, relu, relu6, softplus, leaky_relu, elu"
 LISTED = "the options listed by lpgnas fit --help"
@@ -92,8 +93,8 @@ def test_help_and_print_config_still_exit_0(workdir: Path, capsys: pytest.Captur
      "layers[0].aggregation: 'avg' is not allowed; allowed: sum, mean, max"),
     (lambda c: layer(c).update(activation="gelu"), False,
      f"layers[0].activation: 'gelu' is not allowed; allowed: {ACTIVATION_NAMES}"),
-    (lambda c: c["model"]["init_args"]["architecture"].update(quant={"linear.weight": "int8"}), False,
-     f"quant.linear.weight: quantisation option 'int8' is not allowed; allowed: {QUANT_OPTIONS}"),
+    (lambda c: c["model"]["init_args"]["architecture"].update(quant={"linear.weight": "int1"}), False,
+     f"quant.linear.weight: quantisation option 'int1' is not allowed; allowed: {QUANT_OPTIONS}"),
     (lambda c: layer(c, 1).update(quant={"aggregate.output": "fix0.4"}), False,
      f"layers[1].quant.aggregate.output: quantisation option 'fix0.4' is not allowed; allowed: {QUANT_OPTIONS}"),
     # ... and search space
@@ -105,8 +106,8 @@ def test_help_and_print_config_still_exit_0(workdir: Path, capsys: pytest.Captur
      f"activation: 'gelu' is not allowed; allowed: {ACTIVATION_NAMES}"),
     (lambda c: space(c).update(weight_options=["fix0.3", "float32"]), True,
      f"weight_options: 'fix0.3' is not allowed; allowed: {SPACE_OPTIONS}"),
-    (lambda c: space(c).update(activation_options=["int8"]), True,
-     f"activation_options: 'int8' is not allowed; allowed: {SPACE_OPTIONS}"),
+    (lambda c: space(c).update(activation_options=["uint17"]), True,
+     f"activation_options: 'uint17' is not allowed; allowed: {SPACE_OPTIONS}"),
     # 6. heads or hidden <= 0
     (lambda c: layer(c).update(heads=0), False, "layers[0].heads: 0 is not allowed; allowed: a positive integer"),
     (lambda c: layer(c).update(hidden=-4), False, "layers[0].hidden: -4 is not allowed; allowed: a positive integer"),

@@ -78,16 +78,18 @@ def test_invalid_architecture_in_config_exits_2(tiny_config, capsys):
 
 
 @pytest.mark.slow
-def test_quant_preset_composes_and_test_reports_sizes(tiny_config, capsys):
+@pytest.mark.parametrize("preset, weights, aggregate", [("w4a8", "fix1.3", "fix4.4"), ("int4_a8", "int4", "int8")])
+def test_quant_preset_composes_and_test_reports_sizes(tiny_config, capsys, preset, weights, aggregate):
+    """The test run restores last.ckpt: the sizes of int4_a8 include its learned steps."""
     from lpgnas_pl.nn.sizes import buffer_size_bits, model_size_bits
     from tests.conftest import REPO
 
-    preset = str(REPO / "configs" / "quant" / "w4a8.yaml")
+    preset = str(REPO / "configs" / "quant" / f"{preset}.yaml")
     build_cli(["fit", "--config", str(tiny_config), "--config", preset, "--trainer.max_epochs", "2"])
     run = tiny_config.parent / "runs" / "tiny" / "version_0"
     test = build_cli(["test", "--config", str(run / "config.yaml"), "--ckpt_path", str(run / "checkpoints" / "last.ckpt")])
     arch = test.model.architecture
-    assert arch.option(0, "linear.weight") == "fix1.3" and arch.option(1, "aggregate.output") == "fix4.4"
+    assert arch.option(0, "linear.weight") == weights and arch.option(1, "aggregate.output") == aggregate
     graph = test.datamodule.data
     model = model_size_bits(arch, 16, 3)
     buffer = buffer_size_bits(arch, 16, 3, graph.num_nodes, graph.edge_index.size(1) + graph.num_nodes)

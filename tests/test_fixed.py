@@ -82,3 +82,30 @@ def test_float_epochs_let_coarse_quantisation_train(tmp_path):
     for (without, majority), (with_float, _) in runs:
         assert with_float >= majority + 0.1 and with_float >= without
     assert sum(w - wo for (wo, _), (w, _) in runs) / len(runs) >= 0.15
+
+
+def test_learned_steps_train_and_survive_a_checkpoint(tmp_path):
+    """A W int4 / A int8 GAT learns with no float warm-up; its steps move from their initial values,
+    without weight decay, and a checkpoint restores them exactly (and the same test accuracy)."""
+    pl.seed_everything(0)
+    dm = GraphDataModule(SyntheticGraph(num_nodes=200, num_classes=4), split="random")
+    quant = {"linear.weight": "int4", "attention.weight": "int4", "linear.input": "uint8", "linear.output": "int8",
+             "attention.output": "uint8", "aggregate.output": "int8"}
+    arch = Architecture(layers=[
+        {"attention": "gat", "aggregation": "sum", "heads": 2, "hidden": 8, "activation": "relu"},
+        {"attention": "gat", "aggregation": "sum", "heads": 1}], quant=quant)
+    model = FixedGNN(arch, dm.num_features, dm.num_classes)
+    with torch.no_grad():
+        model(dm.data.x, dm.data.edge_index)
+    initial = {name: p.detach().clone() for name, p in model.named_parameters() if ".steps." in name}
+    assert len(initial) == 12 and all(torch.isfinite(value) for value in initial.values())
+    trainer = pl.Trainer(max_epochs=60, logger=False, enable_progress_bar=False, enable_model_summary=False,
+                         default_root_dir=tmp_path, num_sanity_val_steps=0)
+    trainer.fit(model, dm)
+    accuracy = trainer.test(model, dm, verbose=False)[0]["test/acc"]
+    assert accuracy >= 0.875
+    learned = {name: p.detach().clone() for name, p in model.named_parameters() if ".steps." in name}
+    assert all(not torch.equal(learned[name], initial[name]) for name in initial)
+    restored = FixedGNN.load_from_checkpoint(trainer.checkpoint_callback.best_model_path, weights_only=False)
+    assert all(torch.equal(dict(restored.named_parameters())[name], value) for name, value in learned.items())
+    assert trainer.test(restored, dm, verbose=False)[0]["test/acc"] == accuracy

@@ -8,7 +8,7 @@ candidate per decision. Every quantised component of DESIGN 2.2 applies its opti
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Callable, Mapping, Optional, Sequence
 
@@ -24,6 +24,7 @@ from lpgnas_pl.nn.aggregations import AGGREGATIONS
 from lpgnas_pl.nn.attention import ATTENTIONS
 from lpgnas_pl.quant.mixture import mixed_quantize
 from lpgnas_pl.quant.quantizers import Quantizer, get_quantizer
+from lpgnas_pl.quant.steps import StepSizes
 from lpgnas_pl.utils.functions import identity
 
 
@@ -44,7 +45,8 @@ class BlockPath:
       and the block computes ``sum_k g_k op_k(x)``: every candidate of a decision gets
       <grad, op_k(x)>, heads and hidden through channel masks over the widest output, or over
       ``reach`` = (heads, hidden, in_heads, in_hidden) channels (a few candidates above the sampled).
-    A fixed network has no gates.
+    A fixed network has no gates. ``steps``: the learned step sizes of the block that runs the path
+    (its forward sets them).
     """
 
     attention: str
@@ -58,6 +60,7 @@ class BlockPath:
     in_hidden: Optional[int] = None
     candidates: Mapping[str, tuple] = field(default_factory=dict)
     reach: tuple[int, ...] = ()
+    steps: Optional[StepSizes] = None
 
     @property
     def mixed(self) -> bool:
@@ -71,6 +74,15 @@ class BlockPath:
         """The quantiser of the component's option (float32 when unset)."""
         return get_quantizer(self.quant.get(component, "float32"))
 
+    def step(self, component: str, option: str, x: Tensor) -> Optional[Tensor]:
+        """The block's learned step of ``option`` on ``component`` (None: a format without one)."""
+        return None if self.steps is None else self.steps.get(component, option, x)
+
+    def apply(self, component: str, x: Tensor) -> Tensor:
+        """``x`` through the component's option, no gate."""
+        option = self.quant.get(component, "float32")
+        return get_quantizer(option)(x, self.step(component, option, x))
+
     def error_gated(self, component: str, quantised: Tensor, unquantised: Callable[[], Tensor]) -> Tensor:
         """``quantised`` with the component's gate on its error against ``unquantised()``."""
         gate = self.gates.get(component)
@@ -83,8 +95,9 @@ class BlockPath:
         if component in self.candidates:
             options = self.candidates[component]
             quantizers = [get_quantizer(option) for option in options]
-            return mixed_quantize(x, quantizers, self.gates[component], options.index(self.quant[component]))
-        return self.error_gated(component, self.quantizer(component)(x), lambda: x)
+            steps = [self.step(component, option, x) for option in options]
+            return mixed_quantize(x, quantizers, steps, self.gates[component], options.index(self.quant[component]))
+        return self.error_gated(component, self.apply(component, x), lambda: x)
 
     def quantize_prefix(self, component: str, x: Tensor, sizes: Sequence[int]) -> Tensor:
         """A widest tensor whose sampled slice ``x[..., :sizes[0], :sizes[1], ...]`` goes through the
@@ -95,7 +108,7 @@ class BlockPath:
         inner = self.quantize(component, x[region])
         if tuple(inner.shape) == tuple(x.shape):
             return inner
-        out = self.quantizer(component)(x).clone()
+        out = self.apply(component, x).clone()
         out[region] = inner
         return out
 
@@ -128,8 +141,10 @@ class GNNBlock(MessagePassing):
     The input is laid out as ``in_heads`` x (``in_channels`` / ``in_heads``) (the previous block's
     heads and hidden), and the weight is viewed as heads x hidden x in_heads x in_hidden: a path
     runs the slice of its (heads, hidden) and of its input's (heads, hidden), so every column of a
-    slice means one feature whatever the previous block chose. ``edge_index`` passed to
-    ``forward`` must already hold self-loops (the network adds them once).
+    slice means one feature whatever the previous block chose. ``quant_options`` (component ->
+    the options it may run) says which learned step sizes the block holds (``steps``: one per
+    intN/uintN option of a component). ``edge_index`` passed to ``forward`` must already hold
+    self-loops (the network adds them once).
     """
 
     def __init__(
@@ -142,6 +157,7 @@ class GNNBlock(MessagePassing):
         concat: bool = True,
         attention_dropout: float = 0.0,
         in_heads: int = 1,
+        quant_options: Optional[Mapping[str, Sequence[str]]] = None,
     ) -> None:
         super().__init__(aggr=None, node_dim=0)
         self.in_channels, self.heads, self.hidden, self.concat = in_channels, heads, hidden, concat
@@ -152,6 +168,7 @@ class GNNBlock(MessagePassing):
         self.aggregators = nn.ModuleDict(
             {name: aggregation_resolver(AGGREGATIONS.get(name)) for name in aggregations}
         )
+        self.steps = StepSizes(quant_options or {})
         self.attention_dropout = attention_dropout
         self.reset_parameters()
 
@@ -167,6 +184,7 @@ class GNNBlock(MessagePassing):
         return self.weight.view(self.heads, self.hidden, self.in_heads, self.in_channels // self.in_heads)
 
     def forward(self, x: Tensor, edge_index: Tensor, path: BlockPath) -> Tensor:
+        path = replace(path, steps=self.steps)
         if path.mixed:
             return self.mixed_forward(x, edge_index, path)
         num_nodes, heads, hidden = x.size(0), path.heads, path.hidden
@@ -176,7 +194,7 @@ class GNNBlock(MessagePassing):
         # The linear map is bilinear in (x, W), so the error gates of linear.input and
         # linear.weight act on its output: Q(x) Q(W)^T minus x Q(W)^T (or Q(x) W^T) is the error
         # the gate scales, with no input- or weight-gradient matmul needed for the gate.
-        x_q, weight_q = path.quantizer("linear.input")(x), path.quantizer("linear.weight")(weight)
+        x_q, weight_q = path.apply("linear.input", x), path.apply("linear.weight", weight)
         h = F.linear(x_q, weight_q)
         h = path.error_gated("linear.input", h, lambda: F.linear(x, weight_q))
         h = path.error_gated("linear.weight", h, lambda: F.linear(x_q, weight))

@@ -10,7 +10,9 @@ from torch import Tensor, nn
 from torch_geometric.utils import add_self_loops, remove_self_loops
 
 from lpgnas_pl.nn.architecture import Architecture
+from lpgnas_pl.nn.attention import ATTENTIONS
 from lpgnas_pl.nn.block import BlockPath, GNNBlock
+from lpgnas_pl.quant.components import COMPONENTS
 
 SPARSE_INPUT = 0.25  # inputs with fewer nonzeros than this share get the nonzeros-only dropout
 
@@ -38,6 +40,15 @@ def paths_of(architecture: Architecture, num_classes: int) -> list[BlockPath]:
         )
         for i, layer in enumerate(layers)
     ]
+
+
+def stored_options(architecture: Architecture, index: int) -> dict[str, list[str]]:
+    """Layer ``index``'s option per component that stores values (``attention.weight`` only where
+    its attention type has parameters): the learned step sizes its block holds."""
+    options = {component: [architecture.option(index, component)] for component in COMPONENTS}
+    if not ATTENTIONS.get(architecture.layers[index].attention).param_names:
+        del options["attention.weight"]
+    return options
 
 
 class BlockStack(nn.Module):
@@ -100,7 +111,8 @@ class GNN(BlockStack):
         last = architecture.num_layers - 1
         blocks = [
             GNNBlock(in_channels, heads, hidden, [layer.attention], [layer.aggregation], concat=i != last,
-                     attention_dropout=attention_dropout, in_heads=1 if i == 0 else architecture.layers[i - 1].heads)
+                     attention_dropout=attention_dropout, in_heads=1 if i == 0 else architecture.layers[i - 1].heads,
+                     quant_options=stored_options(architecture, i))
             for i, (layer, (in_channels, heads, hidden)) in enumerate(
                 zip(architecture.layers, architecture.dims(num_features, num_classes))
             )

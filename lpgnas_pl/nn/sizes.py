@@ -8,11 +8,13 @@ from torch_geometric.data import Data
 from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.attention import ATTENTIONS
 from lpgnas_pl.nn.network import with_self_loops
-from lpgnas_pl.quant.cost import (
+from lpgnas_pl.quant import (
+    COMPONENTS,
     FLOAT32_BITS,
     Size,
     activation_counts,
     parameter_counts,
+    scale_bits,
     weighted_bits,
 )
 from lpgnas_pl.quant.quantizers import get_quantizer
@@ -23,16 +25,22 @@ def attention_vectors(attention: str) -> int:
     return len(ATTENTIONS.get(attention).param_names)
 
 
-def _size(arch: Architecture, counts: dict[tuple[int, str], int]) -> Size:
+def _size(arch: Architecture, counts: dict[tuple[int, str], int], extra: Optional[dict[str, int]] = None) -> Size:
     bits = {(i, component): get_quantizer(arch.option(i, component)).bits for i, component in counts}
     breakdown = {f"layers[{i}].{component}": counts[(i, component)] * bits[(i, component)] for i, component in counts}
-    return Size(weighted_bits(counts, bits), FLOAT32_BITS * sum(counts.values()), breakdown)
+    breakdown.update(extra or {})
+    total = weighted_bits(counts, bits) + sum((extra or {}).values())
+    return Size(total, FLOAT32_BITS * sum(counts.values()), breakdown)
 
 
 def model_size_bits(arch: Architecture, num_features: int, num_classes: int) -> Size:
-    """Bits of all parameters of the network ``arch`` builds for these data shapes."""
+    """Bits of all parameters of the network ``arch`` builds for these data shapes, the learned step
+    sizes included (``layers[i].scales``: 32 bits per intN/uintN component of layer i)."""
     vectors = [attention_vectors(layer.attention) for layer in arch.layers]
-    return _size(arch, parameter_counts(arch.dims(num_features, num_classes), vectors))
+    counts = parameter_counts(arch.dims(num_features, num_classes), vectors)
+    scales = {i: scale_bits(counts, {(i, c): FLOAT32_BITS * get_quantizer(arch.option(i, c)).learned
+                                     for c in COMPONENTS}) for i in range(arch.num_layers)}
+    return _size(arch, counts, {f"layers[{i}].scales": int(bits) for i, bits in scales.items() if bits})
 
 
 def buffer_size_bits(arch: Architecture, num_features: int, num_classes: int, num_nodes: int,

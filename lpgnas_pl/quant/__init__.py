@@ -6,6 +6,7 @@ from lpgnas_pl.quant.cost import (
     Size,
     activation_counts,
     parameter_counts,
+    scale_bits,
     weighted_bits,
 )
 from lpgnas_pl.quant.quantizers import Quantizer, get_quantizer
@@ -20,5 +21,6 @@ __all__ = [
     "activation_counts",
     "get_quantizer",
     "parameter_counts",
+    "scale_bits",
     "weighted_bits",
 ]

@@ -5,7 +5,9 @@ attention vectors: attention.weight). Buffer size: every activation a full-graph
 stores costs the bits of its component's option: linear.input (N x d_in), linear.output and
 aggregate.output (N x heads*hidden), attention.output (E x heads), where ``num_edges`` counts the
 messages, that is the graph's edges plus one self-loop per node. ``const`` and ``gcn``
-coefficients are counted too: the block materialises them like any other. The functions take
+coefficients are counted too: the block materialises them like any other. A learned-step option
+(intN, uintN) adds one float32 step to the model size per (layer, component) that stores values,
+weights and activations alike: inference needs the activation steps too. The functions take
 block shapes, so they work on ints (a derived network, ``lpgnas_pl.nn.sizes``) and on
 straight-through tensors (a sampled supernet path).
 """
@@ -64,3 +66,9 @@ def activation_counts(dims: Sequence[tuple[Number, Number, Number]], num_nodes: 
 def weighted_bits(counts: dict[tuple[int, str], Number], bits: dict[tuple[int, str], Number]) -> Number:
     """Sum of count x bits over the components of ``counts``."""
     return sum(counts[key] * bits[key] for key in counts)
+
+
+def scale_bits(parameters: dict[tuple[int, str], Number], scales: dict[tuple[int, str], Number]) -> Number:
+    """Bits of the learned step sizes: ``scales[(layer, component)]`` (32 for a learned option, else 0)
+    for every activation component and every weight component that has parameters."""
+    return sum(bits * (parameters[key] > 0) if key in parameters else bits for key, bits in scales.items())

@@ -1,16 +1,24 @@
-"""Quantisers by option name (DESIGN 2.2): float32, binary, ternary and signed fixed point fixI.F.
+"""Quantisers by option name (DESIGN 2.2): float32, binary, ternary, signed fixed point fixI.F, and
+the learned-scale integers intN / uintN.
 
 Every quantiser is a callable on tensors with an integer ``bits``. Rounding uses a clipped
 straight-through estimator: the forward value is quantised, the gradient is 1 where the input lies
 inside the representable range and 0 outside. For binary and ternary that range is [-1, 1], the
 usual hard-tanh estimator of binarised networks.
+
+``intN`` (codes -2^(N-1) .. 2^(N-1) - 1) and ``uintN`` (codes 0 .. 2^N - 1) take a step size
+``s`` beside the tensor: x -> s * round(clamp(x / s, -Qn, Qp)), LSQ (Esser et al. 2020). The
+gradient to x is the clipped straight-through one; the gradient to s is LSQ's, round(x/s) - x/s
+inside the range, -Qn or Qp outside, scaled by 1 / sqrt(numel * Qp). The step lives with the
+network (``lpgnas_pl.quant.steps``), so an option's range follows the tensor, not a fixed format.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 from torch import Tensor
@@ -19,8 +27,12 @@ from lpgnas_pl.utils.errors import LPGNASError
 from lpgnas_pl.utils.functions import identity
 
 FIXED_POINT = re.compile(r"fix(\d+)\.(\d+)")
-ACCEPTED_FORMS = "float32, binary, ternary, or fixI.F with integer bits I >= 1 (sign included) and fraction bits F >= 0"
+INTEGER = re.compile(r"(u?)int(\d+)")
+MAX_INTEGER_BITS = 16  # codes and their products stay exact in float32
+ACCEPTED_FORMS = ("float32, binary, ternary, fixI.F with integer bits I >= 1 (sign included) and fraction bits "
+                  f"F >= 0, intN (2 <= N <= {MAX_INTEGER_BITS}) or uintN (1 <= N <= {MAX_INTEGER_BITS})")
 TERNARY_THRESHOLD = 0.7
+MIN_STEP = 1e-8
 
 
 class ClippedStraightThrough(torch.autograd.Function):
@@ -55,22 +67,53 @@ def ternarise(x: Tensor) -> Tensor:
     return torch.sign(x) * keep * scale
 
 
+def round_learned_step(x: Tensor, step: Tensor, negative: int, positive: int) -> Tensor:
+    """LSQ: step * round(clamp(x / step, -negative, positive)); autograd gives LSQ's gradients
+    (the step's scaled by 1 / sqrt(numel * positive), the rounding straight-through)."""
+    scale = 1.0 / math.sqrt(x.numel() * positive)
+    step = step * scale + (step - step * scale).detach()  # the value of step, the gradient scaled
+    codes = torch.clamp(x / step, -negative, positive)
+    return (codes + (torch.round(codes) - codes).detach()) * step
+
+
+def initial_step(x: Tensor, positive: int) -> Tensor:
+    """LSQ's initial step, 2 mean|x| / sqrt(Qp), from the first tensor the option quantises
+    (floored at MIN_STEP: an all-zero tensor, e.g. a zero-initialised bias, gives no scale)."""
+    return (2 * x.detach().abs().mean() / math.sqrt(positive)).clamp(min=MIN_STEP)
+
+
 @dataclass(frozen=True)
 class Quantizer:
-    """A named quantisation option; ``bits`` is what one stored value costs."""
+    """A named quantisation option; ``bits`` is what one stored value costs. ``levels`` (Qn, Qp):
+    a learned-step integer format, called with its step size."""
 
     name: str
     bits: int
-    function: Callable[[Tensor], Tensor]
+    function: Callable[..., Tensor]
     low: float = float("-inf")
     high: float = float("inf")
+    levels: Optional[tuple[int, int]] = None
 
-    def __call__(self, x: Tensor) -> Tensor:
+    @property
+    def learned(self) -> bool:
+        """Whether the option takes a learned step size (``intN``, ``uintN``)."""
+        return self.levels is not None
+
+    def __call__(self, x: Tensor, step: Optional[Tensor] = None) -> Tensor:
+        if self.learned:
+            if step is None:
+                raise LPGNASError(f"quantisation option {self.name!r} needs its learned step size")
+            return round_learned_step(x, step, *self.levels)
         if self.function is identity:  # float32: exactly the unquantised value and graph
             return x
         if not x.requires_grad:  # e.g. input features: no gradient to shape
             return self.function(x)
         return ClippedStraightThrough.apply(x, self.function, self.low, self.high)
+
+    def value(self, x: Tensor, step: Optional[Tensor] = None) -> Tensor:
+        """The quantised value alone, no autograd (what a mixture compares)."""
+        with torch.no_grad():
+            return round_learned_step(x, step, *self.levels) if self.learned else self.function(x)
 
 
 def fixed_point(integer_bits: int, fraction_bits: int) -> Quantizer:
@@ -79,6 +122,12 @@ def fixed_point(integer_bits: int, fraction_bits: int) -> Quantizer:
     low, high = -(2.0 ** (integer_bits - 1)), 2.0 ** (integer_bits - 1) - step
     function = partial(round_fixed_point, step=step, low=low, high=high)
     return Quantizer(f"fix{integer_bits}.{fraction_bits}", integer_bits + fraction_bits, function, low, high)
+
+
+def learned_integer(signed: bool, bits: int) -> Quantizer:
+    """intN: codes -2^(N-1) .. 2^(N-1) - 1; uintN: codes 0 .. 2^N - 1; both times a learned step."""
+    levels = (2 ** (bits - 1), 2 ** (bits - 1) - 1) if signed else (0, 2 ** bits - 1)
+    return Quantizer(f"{'' if signed else 'u'}int{bits}", bits, round_learned_step, levels=levels)
 
 
 NAMED = {
@@ -93,7 +142,12 @@ def get_quantizer(name: str) -> Quantizer:
     """The quantiser of an option name; a bad name raises an error listing the accepted forms."""
     if name in NAMED:
         return NAMED[name]
-    match = FIXED_POINT.fullmatch(name) if isinstance(name, str) else None
-    if match is None or int(match.group(1)) < 1:
-        raise LPGNASError(f"quantisation option {name!r} is not allowed; allowed: {ACCEPTED_FORMS}")
-    return fixed_point(int(match.group(1)), int(match.group(2)))
+    text = name if isinstance(name, str) else ""
+    fixed, integer = FIXED_POINT.fullmatch(text), INTEGER.fullmatch(text)
+    if fixed is not None and int(fixed.group(1)) >= 1:
+        return fixed_point(int(fixed.group(1)), int(fixed.group(2)))
+    if integer is not None:
+        signed, bits = integer.group(1) == "", int(integer.group(2))
+        if (2 if signed else 1) <= bits <= MAX_INTEGER_BITS:
+            return learned_integer(signed, bits)
+    raise LPGNASError(f"quantisation option {name!r} is not allowed; allowed: {ACCEPTED_FORMS}")

@@ -15,7 +15,7 @@ from lpgnas_pl.nn.aggregations import AGGREGATIONS
 from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.attention import ATTENTIONS
 from lpgnas_pl.quant.components import ACTIVATION_OPTIONS, COMPONENTS, WEIGHT_OPTIONS
-from lpgnas_pl.quant.quantizers import get_quantizer
+from lpgnas_pl.quant.quantizers import ACCEPTED_FORMS, get_quantizer
 from lpgnas_pl.utils.errors import LPGNASError
 
 ARCHITECTURE_FIELDS = ("attention", "aggregation", "heads", "hidden", "activation")
@@ -63,7 +63,7 @@ class SearchSpace:
             _check_list(name, getattr(self, name),
                         lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0, "positive integers")
         for name in ("weight_options", "activation_options"):
-            _check_list(name, getattr(self, name), _is_option, "float32, binary, ternary, fixI.F (I >= 1, F >= 0)")
+            _check_list(name, getattr(self, name), _is_option, ACCEPTED_FORMS)
 
     def architecture_decisions(self) -> list[Decision]:
         last = self.num_layers - 1
@@ -73,12 +73,16 @@ class SearchSpace:
             for name in (LAST_LAYER_FIELDS if i == last else ARCHITECTURE_FIELDS)
         ]
 
-    def quantisation_decisions(self) -> list[Decision]:
+    def component_options(self) -> dict[str, tuple[str, ...]]:
+        """Every quantised component's candidate options (the same in every layer)."""
         options = {"weight": tuple(self.weight_options), "activation": tuple(self.activation_options)}
+        return {component: options[kind] for component, kind in COMPONENTS.items()}
+
+    def quantisation_decisions(self) -> list[Decision]:
         return [
-            Decision(i, component, options[kind])
+            Decision(i, component, options)
             for i in range(self.num_layers)
-            for component, kind in COMPONENTS.items()
+            for component, options in self.component_options().items()
         ]
 
     def architecture(self, choice: Mapping[str, int]) -> Architecture:

@@ -15,16 +15,18 @@ from torch import Tensor
 
 from lpgnas_pl.nn.architecture import Architecture, block_dims
 from lpgnas_pl.nn.block import BlockPath, GNNBlock
-from lpgnas_pl.nn.network import BlockStack, paths_of
+from lpgnas_pl.nn.network import BlockStack, paths_of, stored_options
 from lpgnas_pl.nn.sizes import attention_vectors
 from lpgnas_pl.quant import (
     COMPONENTS,
     FLOAT32_BITS,
     activation_counts,
     parameter_counts,
+    scale_bits,
     weighted_bits,
 )
 from lpgnas_pl.quant.quantizers import get_quantizer
+from lpgnas_pl.quant.steps import step_key
 from lpgnas_pl.search.space import SearchSpace
 from lpgnas_pl.search.unsampled import SharedSlice
 
@@ -68,13 +70,17 @@ class Supernet(BlockStack):
         blocks = [
             GNNBlock(num_features if i == 0 else heads * hidden, heads, num_classes if i == last else hidden,
                      space.attention, space.aggregation, concat=i != last, attention_dropout=attention_dropout,
-                     in_heads=1 if i == 0 else heads)
+                     in_heads=1 if i == 0 else heads, quant_options=space.component_options())
             for i in range(space.num_layers)
         ]
         super().__init__(blocks, dropout)
         self.decisions = space.architecture_decisions() + space.quantisation_decisions()
         # what the cost model needs of every candidate (vectors, heads, hidden or bits), per decision
         self.candidate_values = {d.key: self._candidate_values(d.name, d.candidates) for d in self.decisions}
+        # bits of each option's learned step size (32 for intN/uintN), per quantisation decision
+        self.candidate_scales = {d.key: torch.tensor([float(FLOAT32_BITS * get_quantizer(c).learned)
+                                                      for c in d.candidates])
+                                 for d in space.quantisation_decisions()}
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -147,7 +153,8 @@ class Supernet(BlockStack):
     def inherited(self, architecture: Architecture) -> dict[str, Tensor]:
         """The state dict of ``GNN(architecture)`` holding this supernet's slices of its path (the
         ``sampled_slices`` a weight step on it runs): a derived network that starts where the
-        search left it (DESIGN 2.6); its logits equal the supernet's on that path."""
+        search left it (DESIGN 2.6), learned step sizes included; its logits equal the supernet's on
+        that path."""
         paths = paths_of(architecture, self.num_classes)
         names = [f"blocks.{i}.{name}" for i, (block, path) in enumerate(zip(self.blocks, paths))
                  for name in ("weight", "bias", *(f"attentions.{path.attention}.{vector}"
@@ -160,6 +167,11 @@ class Supernet(BlockStack):
             elif name.endswith(".bias"):
                 value = value.reshape(-1)
             state[name] = value.cpu().clone().contiguous()
+        for i, block in enumerate(self.blocks):
+            for component, (option,) in stored_options(architecture, i).items():
+                if get_quantizer(option).learned:
+                    key = step_key(component, option)
+                    state[f"blocks.{i}.steps.{key}"] = getattr(block.steps, key).detach().cpu().clone()
         return state
 
     def values(self, samples: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -176,7 +188,10 @@ class Supernet(BlockStack):
         dims = self._dims({i: (value[(i, "heads")], value.get((i, "hidden"))) for i in layers})
         vectors = [value[(i, "attention")] for i in layers]
         bits = {(i, component): value[(i, component)] for i in layers for component in COMPONENTS}
-        model = weighted_bits(parameter_counts(dims, vectors), bits)
+        scales = {(d.layer, d.name): samples[d.key] @ self.candidate_scales[d.key].to(samples[d.key])
+                  for d in self.space.quantisation_decisions()}
+        parameters = parameter_counts(dims, vectors)
+        model = weighted_bits(parameters, bits) + scale_bits(parameters, scales)
         buffer = weighted_bits(activation_counts(dims, num_nodes, num_edges), bits)
         return self.normalised_cost(model, buffer, num_nodes, num_edges, target, scale)
 

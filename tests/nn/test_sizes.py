@@ -41,3 +41,18 @@ def test_gcn_cora_buffer_size_by_hand():
     assert size.bits == (first + second_a8) * 8 + second_a4 * 4
     assert size.float32_bits == (first + second_a8 + second_a4) * 32
     assert size.breakdown["layers[1].attention.output"] == edges * 8
+
+
+def test_learned_steps_count_one_float32_per_component_that_stores_values():
+    """GCN W int4 / A int8 on Cora: every weight at 4 bits, plus one 32-bit step for linear.weight (W
+    and b share it) and one per activation component; gcn has no attention parameters, so no step."""
+    a8 = {c: "int8" for c in ("linear.input", "linear.output", "attention.output", "aggregate.output")}
+    quant = {"linear.weight": "int4", "attention.weight": "int4", **a8}
+    size = model_size_bits(with_quant(GCN, quant, quant), 1433, 7)
+    first, second = 1433 * 16 + 16, 16 * 7 + 7
+    assert size.bits == (first + second) * 4 + 2 * 5 * 32
+    assert size.breakdown["layers[0].scales"] == size.breakdown["layers[1].scales"] == 5 * 32
+    assert size.float32_bits == (first + second) * 32
+    gat = model_size_bits(with_quant(GAT, {"linear.weight": "fix1.3", "attention.weight": "uint4"}, {}), 1433, 7)
+    assert gat.bits == (1434 * 64) * 4 + (2 * 64) * 4 + 32 + (65 * 7 + 2 * 7) * 32
+    assert "layers[1].scales" not in gat.breakdown

@@ -9,7 +9,7 @@ def test_value_is_the_sampled_option_and_each_gate_gets_grad_dot_its_output():
     x = torch.tensor([0.3, -1.7, 0.06, 2.9], requires_grad=True)
     options = [get_quantizer(name) for name in ("fix2.2", "binary", "float32")]
     gates = torch.tensor([1.0, 0.0, 0.0], requires_grad=True)
-    out = mixed_quantize(x, options, gates, 0)
+    out = mixed_quantize(x, options, [None] * 3, gates, 0)
     assert out.tolist() == [0.25, -1.75, 0.0, 1.75]  # fix2.2: step 0.25, range [-2, 1.75]
     grad = torch.tensor([1.0, 2.0, -1.0, 0.5])
     out.backward(grad)
@@ -21,7 +21,7 @@ def test_value_is_the_sampled_option_and_each_gate_gets_grad_dot_its_output():
 def test_float32_sampled_returns_a_copy_with_the_plain_gradient():
     x = torch.tensor([0.5, -3.0], requires_grad=True)
     gates = torch.tensor([0.0, 1.0], requires_grad=True)
-    out = mixed_quantize(x, [get_quantizer("fix1.3"), get_quantizer("float32")], gates, 1)
+    out = mixed_quantize(x, [get_quantizer("fix1.3"), get_quantizer("float32")], [None, None], gates, 1)
     assert torch.equal(out, x) and out is not x
     out.sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]

@@ -48,9 +48,11 @@ def test_clipped_straight_through_gradient(name, x, grad):
     assert x.grad.tolist() == [float(g * (i + 1)) for i, g in enumerate(grad)]
 
 
-@pytest.mark.parametrize("name", ["fix0.3", "fix2.", "int7", "fix-1.2", "float16", "Fix2.2"])
+@pytest.mark.parametrize("name", ["fix0.3", "fix2.", "int1", "uint0", "int17", "int", "sint4", "fix-1.2", "float16",
+                                  "Fix2.2"])
 def test_bad_option_names_show_accepted_forms(name):
     with pytest.raises(ValueError) as err:
         get_quantizer(name)
     assert str(err.value) == (f"quantisation option {name!r} is not allowed; allowed: float32, binary, ternary, "
-                              "or fixI.F with integer bits I >= 1 (sign included) and fraction bits F >= 0")
+                              "fixI.F with integer bits I >= 1 (sign included) and fraction bits F >= 0, "
+                              "intN (2 <= N <= 16) or uintN (1 <= N <= 16)")

@@ -14,6 +14,11 @@ THREE_LAYERS = SearchSpace(num_layers=3, heads=[1, 2, 4], hidden=[4, 8, 16], att
                            weight_options=["binary", "ternary", "fix2.6", "float32"],
                            activation_options=["fix4.4", "float32"])
 
+LEARNED = SearchSpace(num_layers=3, heads=[1, 2, 4], hidden=[4, 8, 16], attention=["gat", "cos", "linear"],
+                      aggregation=["sum", "mean"], activation=["relu", "elu"],
+                      weight_options=["int2", "int4", "binary", "float32"],
+                      activation_options=["uint4", "int8", "fix4.4"])
+
 
 def graph():
     return SyntheticGraph(num_nodes=50, num_classes=3, num_features=12)[0]
@@ -33,10 +38,34 @@ def test_a_paths_slices_in_the_fixed_network_give_the_same_logits(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_mixture_has_the_sampled_paths_value_and_reaches_every_candidate(seed):
+def test_learned_step_sizes_are_inherited_with_the_slices(seed):
+    """The supernet's steps of the path's options, trained away from their initial values, are what
+    the fixed network starts from: same logits, and the fixed network does not initialise them again."""
     torch.manual_seed(seed)
     data = graph()
-    model = LPGNASSearch(12, 3, space=THREE_LAYERS).eval()
+    supernet = Supernet(LEARNED, 12, 3).eval()
+    architecture, paths = supernet.path(LPGNASSearch(12, 3, space=LEARNED).sample(), None)
+    with torch.no_grad():
+        supernet(data.x, data.edge_index, paths)  # sets every step of the path from its first tensor
+        for block in supernet.blocks:
+            for log_step in block.steps.parameters():
+                log_step.add_(0.4)  # as if trained
+        expected = supernet(data.x, data.edge_index, paths)
+    state = supernet.inherited(architecture)
+    learned = [name for name in state if ".steps." in name]
+    assert learned and all(torch.isfinite(state[name]) for name in learned)
+    fixed = GNN(architecture, supernet.num_features, supernet.num_classes).eval()
+    fixed.load_state_dict(state)
+    with torch.no_grad():
+        assert torch.equal(fixed(data.x, data.edge_index), expected)
+
+
+@pytest.mark.parametrize("space", [THREE_LAYERS, LEARNED], ids=["formats", "learned"])
+@pytest.mark.parametrize("seed", range(4))
+def test_the_mixture_has_the_sampled_paths_value_and_reaches_every_candidate(seed, space):
+    torch.manual_seed(seed)
+    data = graph()
+    model = LPGNASSearch(12, 3, space=space).eval()
     samples = model.sample()
     _, single = model.supernet.path(samples, None)
     _, mixed = model.supernet.path(samples, "mixture")

@@ -12,7 +12,7 @@ from tests.configs import SMALL
     ({"attention": ["gcn", "transformer"]}, "attention: 'transformer' is not allowed; allowed: const, gcn"),
     ({"heads": [1, 0]}, "heads: 0 is not allowed; allowed: positive integers"),
     ({"hidden": [16, 16]}, "hidden: [16, 16] repeats a candidate; allowed: distinct values"),
-    ({"weight_options": ["fix4.4", "int8"]}, "weight_options: 'int8' is not allowed; allowed: float32, binary"),
+    ({"weight_options": ["fix4.4", "int1"]}, "weight_options: 'int1' is not allowed; allowed: float32, binary"),
     ({"aggregation": ["sum", "median"]}, "aggregation: 'median' is not allowed; allowed: sum, mean, max"),
 ])
 def test_search_space_errors(kwargs, message):

@@ -3,8 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lpgnas_pl import SearchSpace
 from lpgnas_pl.nn.sizes import buffer_size_bits, model_size_bits
-from tests.configs import tiny_search
+from tests.configs import SMALL, tiny_search
 
 
 def test_unsampled_candidates_get_no_gradient():
@@ -26,8 +27,11 @@ def test_unsampled_candidates_get_no_gradient():
     assert block.attentions["gat"].att_l.grad[:, 1:].abs().sum() == 0
 
 
-def test_sampled_path_cost_is_the_cost_model_of_its_architecture():
-    dm, model = tiny_search()
+@pytest.mark.parametrize("options", [{}, {"weight_options": ["int2", "uint4", "fix1.3"],
+                                          "activation_options": ["int8", "fix4.4"]}])
+def test_sampled_path_cost_is_the_cost_model_of_its_architecture(options):
+    """Learned options included: their step sizes cost the same in the supernet and the derived network."""
+    dm, model = tiny_search(space=SearchSpace(**SMALL, **options))
     torch.manual_seed(3)
     samples = model.sample()
     arch, _ = model.supernet.path(samples)
