@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -12,7 +13,7 @@ import yaml
 from torch import nn
 from torch_geometric.data import Data
 
-from lpgnas_pl.quant.steps import parameter_groups
+from lpgnas_pl.quant.steps import optimizer_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,8 +23,8 @@ def load_config(path: str | Path) -> dict:
 
 
 def adam(lr: float, weight_decay: float) -> Callable[[nn.Module], torch.optim.Optimizer]:
-    """Adam on a model's parameters, its learned step sizes without weight decay (as the CLI trains)."""
-    return lambda model: torch.optim.Adam(parameter_groups(model), lr=lr, weight_decay=weight_decay)
+    """Adam on a model's parameters, its learned step sizes as the CLI trains them (``optimizer_for``)."""
+    return lambda model: optimizer_for(partial(torch.optim.Adam, lr=lr, weight_decay=weight_decay), model)
 
 
 def optimizer_from_config(config: dict) -> Callable[[nn.Module], torch.optim.Optimizer]:

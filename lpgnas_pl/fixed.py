@@ -15,7 +15,7 @@ from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.masked import StageMetrics, masked_cross_entropy
 from lpgnas_pl.nn.network import GNN
 from lpgnas_pl.nn.sizes import size_metrics
-from lpgnas_pl.quant.steps import parameter_groups
+from lpgnas_pl.quant.steps import optimizer_for
 from lpgnas_pl.utils.checkpoints import check_loaded_class
 from lpgnas_pl.utils.errors import LPGNASError
 
@@ -134,7 +134,7 @@ class FixedGNN(pl.LightningModule):
         return self(batch.x, batch.edge_index).argmax(dim=-1)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return self.optimizer(parameter_groups(self))
+        return optimizer_for(self.optimizer, self)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuses, in one line, a checkpoint of another model class."""

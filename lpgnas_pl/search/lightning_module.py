@@ -24,7 +24,7 @@ from lpgnas_pl.nn.masked import StageMetrics, masked_cross_entropy
 from lpgnas_pl.nn.network import paths_of
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.quant import COMPONENTS
-from lpgnas_pl.quant.steps import parameter_groups
+from lpgnas_pl.quant.steps import optimizer_for
 from lpgnas_pl.search.controllers import Controller
 from lpgnas_pl.search.estimators import CONTROLLER_LOSSES
 from lpgnas_pl.search.space import SearchSpace
@@ -297,4 +297,4 @@ class LPGNASSearch(SearchState, pl.LightningModule):
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         controller_parameters = [p for c in self.controllers for p in c.parameters()]
-        return [self.weight_optimizer(parameter_groups(self.supernet)), self.controller_optimizer(controller_parameters)]
+        return [optimizer_for(self.weight_optimizer, self.supernet), self.controller_optimizer(controller_parameters)]

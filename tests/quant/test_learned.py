@@ -1,5 +1,6 @@
 """Learned-step integer formats (LSQ): codes, clipping, gradients, initialisation, learning, groups."""
 import math
+from functools import partial
 
 import pytest
 import torch
@@ -7,7 +8,7 @@ import torch
 from lpgnas_pl.quant import get_quantizer
 from lpgnas_pl.quant.mixture import mixed_quantize
 from lpgnas_pl.quant.quantizers import MIN_STEP
-from lpgnas_pl.quant.steps import StepSizes, parameter_groups, step_key
+from lpgnas_pl.quant.steps import StepSizes, optimizer_for, parameter_groups, step_key
 
 
 @pytest.mark.parametrize("name, bits, levels", [
@@ -48,14 +49,19 @@ def test_a_learned_option_without_its_step_is_refused():
 
 
 def test_steps_start_from_the_first_tensor_and_stay():
-    steps = StepSizes({"linear.weight": ["fix1.3", "int4", "uint2"], "aggregate.output": ["int8"]})
+    """Weights: LSQ's 2 mean|x| / sqrt(Qp); activations: max|x| / Qp, so nothing clips at the start."""
+    steps = StepSizes({"linear.weight": ["fix1.3", "int4", "uint2"], "aggregate.output": ["int8"],
+                       "linear.input": ["uint4"]})
     assert sorted(name for name, _ in steps.named_parameters()) == [
-        "aggregate_output_int8", "linear_weight_int4", "linear_weight_uint2"]
-    x = torch.tensor([1.0, -2.0, 3.0, -6.0])  # mean |x| = 3
+        "aggregate_output_int8", "linear_input_uint4", "linear_weight_int4", "linear_weight_uint2"]
+    x = torch.tensor([1.0, -2.0, 3.0, -6.0])  # mean |x| = 3, max |x| = 6
     assert steps.get("linear.weight", "fix1.3", x) is None
     assert steps.get("linear.weight", "int4", x).item() == pytest.approx(6 / math.sqrt(7))
     assert steps.get("linear.weight", "int4", 10 * x).item() == pytest.approx(6 / math.sqrt(7))  # set once
     assert steps.get("linear.weight", "uint2", x).item() == pytest.approx(6 / math.sqrt(3))
+    sparse = torch.tensor([0.0] * 98 + [1.0, 1.0])  # a bag-of-words row
+    assert steps.get("linear.input", "uint4", sparse).item() == pytest.approx(1 / 15)
+    assert get_quantizer("uint4")(sparse, steps.get("linear.input", "uint4", sparse)).max().item() == pytest.approx(1.0)
     assert steps.get("aggregate.output", "int8", torch.zeros(4)).item() == pytest.approx(MIN_STEP)  # no scale in zeros
 
 
@@ -63,7 +69,7 @@ def test_loaded_uninitialised_steps_initialise_again():
     steps = StepSizes({"linear.input": ["int8"]})
     steps.get("linear.input", "int8", torch.ones(3))
     steps.load_state_dict({step_key("linear.input", "int8"): torch.tensor(-math.inf)})
-    assert steps.get("linear.input", "int8", torch.full((3,), 2.0)).item() == pytest.approx(4 / math.sqrt(127))
+    assert steps.get("linear.input", "int8", torch.full((3,), 2.0)).item() == pytest.approx(2 / 127)
 
 
 def test_the_step_learns_from_ten_times_too_large():
@@ -113,10 +119,12 @@ def test_mixture_compares_options_with_their_own_steps():
     assert steps[1].grad is None
 
 
-def test_steps_train_without_weight_decay():
+def test_steps_train_without_weight_decay_at_ten_times_the_learning_rate():
     module = torch.nn.Module()
     module.linear, module.steps = torch.nn.Linear(2, 2), StepSizes({"linear.weight": ["int4"]})
     groups = parameter_groups(module)
     assert [len(group["params"]) for group in groups] == [2, 1]
     assert groups[1]["weight_decay"] == 0.0 and groups[1]["params"][0] is module.steps.linear_weight_int4
     assert len(parameter_groups(torch.nn.Linear(2, 2))) == 1
+    optimizer = optimizer_for(partial(torch.optim.Adam, lr=0.01, weight_decay=5e-4), module)
+    assert [(g["lr"], g["weight_decay"]) for g in optimizer.param_groups] == [(0.01, 5e-4), (0.1, 0.0)]
