@@ -3,8 +3,11 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
+from lpgnas_pl import SearchSpace
 from lpgnas_pl.utils.errors import LPGNASError
-from tests.configs import tiny_search
+from tests.configs import SMALL, tiny_search
+
+LEARNED = {"weight_options": ["int2", "int4", "float32"], "activation_options": ["int8", "uint4", "fix4.4"]}
 
 
 def snapshot(params):
@@ -39,8 +42,10 @@ def expected_bits_after_search(beta, tmp_path, gradient="reinforce", epochs=30):
     return model.expected_bits()
 
 
-def test_weight_and_controller_steps_touch_only_their_own_parameters(tmp_path):
-    dm, model = tiny_search(warmup_epochs=1, beta=0.5)
+@pytest.mark.parametrize("options", [{}, LEARNED], ids=["formats", "learned"])
+def test_weight_and_controller_steps_touch_only_their_own_parameters(tmp_path, options):
+    """With learned-step options too: the controller step leaves the steps (weight parameters) alone."""
+    dm, model = tiny_search(warmup_epochs=1, beta=0.5, space=SearchSpace(**SMALL, **options))
     controllers = lambda: [p for c in model.controllers for p in c.parameters()]  # noqa: E731
     model.weight_optimizer = lambda params: Recording(params, "weights", controllers)
     model.controller_optimizer = lambda params: Recording(params, "controllers", model.supernet.parameters)

@@ -1,0 +1,74 @@
+"""How the learned steps of intN/uintN start and learn: an ablation on the baseline networks.
+
+    python -m benchmarks.learned_steps [--dataset cora] [--models gcn gat] [--seeds 3] [--epochs 200]
+        [--quant int4_a8 int4_a4 linear.output=int8] [--activation_init max mean] [--step_lr_scale 10 1 0]
+
+``--quant``: presets of configs/quant/, or ``component=option`` entries joined by ``+`` (the
+other components float32). ``--activation_init``: how an activation's step starts (``max``:
+max|x| / Qp, the library's; ``mean``: LSQ's 2 mean|x| / sqrt(Qp), as weights start).
+``--step_lr_scale``: the steps' learning rate over the weights' (0 freezes them at their start).
+Every combination trains ``--seeds`` times (no float warm-up); prints test accuracy at the best
+validation epoch, per seed and mean +- std, beside float32 on the same seeds.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+from functools import partial
+
+import pytorch_lightning as pl
+import torch
+
+from benchmarks.common import load_config, mean_std, train_and_evaluate
+from benchmarks.quantised_baselines import preset_quant
+from lpgnas_pl import GNN, Architecture, GraphDataModule
+from lpgnas_pl.quant import quantizers
+from lpgnas_pl.quant.steps import optimizer_for
+
+
+def quant_of(spec: str) -> dict[str, str]:
+    """A preset name, ``component=option+component=option``, or float32."""
+    if "=" in spec:
+        return dict(entry.split("=", 1) for entry in spec.split("+"))
+    return preset_quant(spec)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="cora")
+    parser.add_argument("--models", nargs="+", default=["gcn", "gat"])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--quant", nargs="+", default=["int4_a8", "int4_a4", "linear.output=int8"])
+    parser.add_argument("--activation_init", nargs="+", default=["max", "mean"], choices=["max", "mean"])
+    parser.add_argument("--step_lr_scale", type=float, nargs="+", default=[10.0, 1.0])
+    args = parser.parse_args()
+    starts = {"max": quantizers.max_step, "mean": quantizers.mean_step}
+    print(f"{args.dataset}, {args.seeds} seeds, {args.epochs} epochs, no float warm-up; test accuracy % at the best "
+          "validation epoch\n")
+    print("| model | quantisation | activation init | step lr scale | per seed | mean +- std |")
+    print("|---|---|---|---|---|---|")
+    for model in args.models:
+        config = load_config(f"configs/baselines/{model}_{args.dataset}.yaml")
+        init = config["model"]["init_args"]
+        opt = init["optimizer"]["init_args"]
+        dm = GraphDataModule(config["data"]["dataset"], split=config["data"]["split"])
+        runs = [("float32", "-", 1.0)] + list(itertools.product(args.quant, args.activation_init, args.step_lr_scale))
+        for spec, start, scale in runs:
+            if start != "-":
+                quantizers.INITIAL_STEPS["activation"] = starts[start]
+            make = partial(torch.optim.Adam, lr=opt["lr"], weight_decay=opt["weight_decay"])
+            accuracies = []
+            for seed in range(args.seeds):
+                arch = Architecture.from_dict({**init["architecture"], "quant": quant_of(spec)})
+                pl.seed_everything(seed, verbose=False)
+                net = GNN(arch, dm.num_features, dm.num_classes, init["dropout"], init["attention_dropout"])
+                result = train_and_evaluate(net, dm.data, lambda m: optimizer_for(make, m, scale), args.epochs)
+                accuracies.append(result["test"])
+            per_seed = ", ".join(f"{100 * a:.1f}" for a in accuracies)
+            print(f"| {model.upper()} | {spec} | {start} | {scale:g} | {per_seed} | {mean_std(accuracies)} |", flush=True)
+        quantizers.INITIAL_STEPS["activation"] = quantizers.max_step
+
+
+if __name__ == "__main__":
+    main()
