@@ -9,6 +9,11 @@ max|x| / Qp, the library's; ``mean``: LSQ's 2 mean|x| / sqrt(Qp), as weights sta
 ``--step_lr_scale``: the steps' learning rate over the weights' (0 freezes them at their start).
 Every combination trains ``--seeds`` times (no float warm-up); prints test accuracy at the best
 validation epoch, per seed and mean +- std, beside float32 on the same seeds.
+
+    python -m benchmarks.learned_steps --growth [--models gcn]
+
+prints instead how far each block's output reaches (max |x|, evaluation mode) at a few epochs of
+float32 training (seed 0): the range an activation's step has to follow.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from functools import partial
 
 import pytorch_lightning as pl
 import torch
+import torch.nn.functional as F
 
 from benchmarks.common import load_config, mean_std, train_and_evaluate
 from benchmarks.quantised_baselines import preset_quant
@@ -33,6 +39,35 @@ def quant_of(spec: str) -> dict[str, str]:
     return preset_quant(spec)
 
 
+GROWTH_EPOCHS = (0, 10, 50, 199)
+
+
+def growth(model: str, dataset: str) -> None:
+    """max |output| of every block after the listed epochs of float32 training."""
+    config = load_config(f"configs/baselines/{model}_{dataset}.yaml")
+    init = config["model"]["init_args"]
+    opt = init["optimizer"]["init_args"]
+    data = GraphDataModule(config["data"]["dataset"], split=config["data"]["split"]).data
+    pl.seed_everything(0, verbose=False)
+    net = GNN(Architecture.from_dict(init["architecture"]), data.num_features, int(data.y.max()) + 1, init["dropout"],
+              init["attention_dropout"])
+    optimizer = torch.optim.Adam(net.parameters(), lr=opt["lr"], weight_decay=opt["weight_decay"])
+    reach: dict[int, float] = {}
+    for i, block in enumerate(net.blocks):
+        block.register_forward_hook(lambda module, args, out, i=i: reach.__setitem__(i, out.detach().abs().max().item()))
+    for epoch in range(max(GROWTH_EPOCHS) + 1):
+        net.train()
+        optimizer.zero_grad()
+        F.cross_entropy(net(data.x, data.edge_index)[data.train_mask], data.y[data.train_mask]).backward()
+        optimizer.step()
+        if epoch in GROWTH_EPOCHS:
+            net.eval()
+            with torch.no_grad():
+                net(data.x, data.edge_index)
+            print(f"{model.upper()} after epoch {epoch + 1}: " + ", ".join(f"block {i} max|out| {v:.2f}"
+                                                                         for i, v in reach.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", default="cora")
@@ -42,7 +77,12 @@ def main() -> None:
     parser.add_argument("--quant", nargs="+", default=["int4_a8", "int4_a4", "linear.output=int8"])
     parser.add_argument("--activation_init", nargs="+", default=["max", "mean"], choices=["max", "mean"])
     parser.add_argument("--step_lr_scale", type=float, nargs="+", default=[10.0, 1.0])
+    parser.add_argument("--growth", action="store_true", help="print the blocks' output range while training")
     args = parser.parse_args()
+    if args.growth:
+        for model in args.models:
+            growth(model, args.dataset)
+        return
     starts = {"max": quantizers.max_step, "mean": quantizers.mean_step}
     print(f"{args.dataset}, {args.seeds} seeds, {args.epochs} epochs, no float warm-up; test accuracy % at the best "
           "validation epoch\n")
