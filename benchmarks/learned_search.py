@@ -1,7 +1,7 @@
 """The Cora search with the learned-step integer options added to its lists, against DESIGN's lists.
 
     python -m benchmarks.learned_search [--dataset cora] [--search_seeds 0 1 2] [--seeds 3]
-        [--out runs/learned_search]
+        [--out runs/learned_search] [--lists "fixed point (DESIGN)" "with int"]
 
 Each search seed runs twice through ``lpgnas fit --config configs/<dataset>.yaml`` (same seed,
 same config): once with the default option lists (fixed point, binary, ternary, float32), once
@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("--search_seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--seeds", type=int, default=3, help="retrains of each selected network")
     parser.add_argument("--out", type=Path, default=Path("runs/learned_search"))
+    parser.add_argument("--lists", nargs="+", default=list(LISTS), choices=list(LISTS))
     args = parser.parse_args()
     config = load_config(f"configs/{args.dataset}.yaml")
     beta = config["model"]["init_args"]["beta"]
@@ -53,7 +54,8 @@ def main() -> None:
               "lists": {name: {"weight_options": list(w), "activation_options": list(a)}
                         for name, (w, a) in LISTS.items()}, "searches": []}
     for seed in args.search_seeds:
-        for name, (weights, activations) in LISTS.items():  # the same seed for both lists
+        for name in args.lists:  # the same seed for both lists
+            weights, activations = LISTS[name]
             extra = ["--model.init_args.space.weight_options", json.dumps(list(weights)),
                      "--model.init_args.space.activation_options", json.dumps(list(activations))]
             found = retrained(search(args.dataset, seed, beta, args.out, extra), dm, args.seeds)
