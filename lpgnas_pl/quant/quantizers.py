@@ -67,6 +67,11 @@ def ternarise(x: Tensor) -> Tensor:
     return torch.sign(x) * keep * scale
 
 
+def learned_step_value(x: Tensor, step: Tensor, negative: int, positive: int) -> Tensor:
+    """s * clamp(round(x / s), -Qn, Qp), the value alone."""
+    return torch.clamp(torch.round(x / step), -negative, positive) * step
+
+
 class LearnedStepRound(torch.autograd.Function):
     """Forward: s * clamp(round(x / s), -Qn, Qp). Backward (LSQ): x gets the gradient where
     -Qn <= x / s <= Qp, else 0; s gets sum(grad * (q - x / s inside, q outside)) / sqrt(numel * Qp),
@@ -77,7 +82,7 @@ class LearnedStepRound(torch.autograd.Function):
     def forward(ctx, x: Tensor, step: Tensor, negative: int, positive: int) -> Tensor:
         ctx.negative, ctx.positive = negative, positive
         ctx.save_for_backward(x, step)
-        return torch.clamp(torch.round(x / step), -negative, positive) * step
+        return learned_step_value(x, step, negative, positive)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
@@ -95,7 +100,7 @@ class LearnedStepRound(torch.autograd.Function):
 def round_learned_step(x: Tensor, step: Tensor, negative: int, positive: int) -> Tensor:
     """LSQ: step * clamp(round(x / step), -negative, positive), with LSQ's gradients."""
     if not (x.requires_grad or step.requires_grad) or not torch.is_grad_enabled():
-        return torch.clamp(torch.round(x / step), -negative, positive) * step
+        return learned_step_value(x, step, negative, positive)
     return LearnedStepRound.apply(x, step, negative, positive)
 
 

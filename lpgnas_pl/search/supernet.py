@@ -74,13 +74,14 @@ class Supernet(BlockStack):
             for i in range(space.num_layers)
         ]
         super().__init__(blocks, dropout)
-        self.decisions = space.architecture_decisions() + space.quantisation_decisions()
+        self.quantisation_decisions = space.quantisation_decisions()
+        self.decisions = space.architecture_decisions() + self.quantisation_decisions
         # what the cost model needs of every candidate (vectors, heads, hidden or bits), per decision
         self.candidate_values = {d.key: self._candidate_values(d.name, d.candidates) for d in self.decisions}
         # bits of each option's learned step size (32 for intN/uintN), per quantisation decision
         self.candidate_scales = {d.key: torch.tensor([float(FLOAT32_BITS * get_quantizer(c).learned)
                                                       for c in d.candidates])
-                                 for d in space.quantisation_decisions()}
+                                 for d in self.quantisation_decisions}
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -189,7 +190,7 @@ class Supernet(BlockStack):
         vectors = [value[(i, "attention")] for i in layers]
         bits = {(i, component): value[(i, component)] for i in layers for component in COMPONENTS}
         scales = {(d.layer, d.name): samples[d.key] @ self.candidate_scales[d.key].to(samples[d.key])
-                  for d in self.space.quantisation_decisions()}
+                  for d in self.quantisation_decisions}
         parameters = parameter_counts(dims, vectors)
         model = weighted_bits(parameters, bits) + scale_bits(parameters, scales)
         buffer = weighted_bits(activation_counts(dims, num_nodes, num_edges), bits)
