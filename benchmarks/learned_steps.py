@@ -1,11 +1,12 @@
 """How the learned steps of intN/uintN start and learn: an ablation on the baseline networks.
 
     python -m benchmarks.learned_steps [--dataset cora] [--models gcn gat] [--seeds 3] [--epochs 200]
-        [--quant int4_a8 int4_a4 linear.output=int8] [--activation_init max mean] [--step_lr_scale 10 1 0]
+        [--quant int4_a8 int4_a4 linear.output=int8] [--activation_init max mean error] [--step_lr_scale 10 1 0]
 
 ``--quant``: presets of configs/quant/, or ``component=option`` entries joined by ``+`` (the
 other components float32). ``--activation_init``: how an activation's step starts (``max``:
-max|x| / Qp, the library's; ``mean``: LSQ's 2 mean|x| / sqrt(Qp), as weights start).
+max|x| / Qp, the library's; ``mean``: LSQ's 2 mean|x| / sqrt(Qp), as weights start; ``error``: the
+step of least rounding error, ``quantizers.error_step``).
 ``--step_lr_scale``: the steps' learning rate over the weights' (0 freezes them at their start).
 Every combination trains ``--seeds`` times (no float warm-up); prints test accuracy at the best
 validation epoch, per seed and mean +- std, beside float32 on the same seeds.
@@ -75,7 +76,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--quant", nargs="+", default=["int4_a8", "int4_a4", "linear.output=int8"])
-    parser.add_argument("--activation_init", nargs="+", default=["max", "mean"], choices=["max", "mean"])
+    parser.add_argument("--activation_init", nargs="+", default=["max", "mean"], choices=["max", "mean", "error"])
     parser.add_argument("--step_lr_scale", type=float, nargs="+", default=[10.0, 1.0])
     parser.add_argument("--growth", action="store_true", help="print the blocks' output range while training")
     args = parser.parse_args()
@@ -83,7 +84,7 @@ def main() -> None:
         for model in args.models:
             growth(model, args.dataset)
         return
-    starts = {"max": quantizers.max_step, "mean": quantizers.mean_step}
+    starts = {"max": quantizers.max_step, "mean": quantizers.mean_step, "error": quantizers.error_step}
     print(f"{args.dataset}, {args.seeds} seeds, {args.epochs} epochs, no float warm-up; test accuracy % at the best "
           "validation epoch\n")
     print("| model | quantisation | activation init | step lr scale | per seed | mean +- std |")

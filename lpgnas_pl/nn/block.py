@@ -46,7 +46,8 @@ class BlockPath:
       <grad, op_k(x)>, heads and hidden through channel masks over the widest output, or over
       ``reach`` = (heads, hidden, in_heads, in_hidden) channels (a few candidates above the sampled).
     A fixed network has no gates. ``steps``: the learned step sizes of the block that runs the path
-    (its forward sets them).
+    (its forward sets them). ``input_scale``: dropout's 1 / (1 - p) on the block's input, which
+    the block applies to its linear product, after ``linear.input``'s quantiser (``BlockStack``).
     """
 
     attention: str
@@ -61,6 +62,7 @@ class BlockPath:
     candidates: Mapping[str, tuple] = field(default_factory=dict)
     reach: tuple[int, ...] = ()
     steps: Optional[StepSizes] = None
+    input_scale: float = 1.0
 
     @property
     def mixed(self) -> bool:
@@ -198,7 +200,7 @@ class GNNBlock(MessagePassing):
         h = F.linear(x_q, weight_q)
         h = path.error_gated("linear.input", h, lambda: F.linear(x, weight_q))
         h = path.error_gated("linear.weight", h, lambda: F.linear(x_q, weight))
-        h = h + path.quantize("linear.weight", bias)
+        h = torch.add(path.quantize("linear.weight", bias), h, alpha=path.input_scale)
         h = path.quantize("linear.output", h)
         h = path.gated("heads", path.gated("hidden", h.view(num_nodes, heads, hidden)))
         alpha = self.attentions[path.attention](h, edge_index, num_nodes, partial(path.quantize, "attention.weight"))
@@ -223,7 +225,8 @@ class GNNBlock(MessagePassing):
         bias = self.bias.view(self.heads, self.hidden)[:reach_heads, :reach_hidden]
         bias = path.quantize_prefix("linear.weight", bias, sizes)
         x = path.quantize_prefix("linear.input", x.view(num_nodes, reach_in_heads, -1), in_sizes).flatten(1)
-        h = F.linear(x, weight.reshape(reach_heads * reach_hidden, -1), bias.reshape(-1))
+        h = torch.add(bias.reshape(-1), F.linear(x, weight.reshape(reach_heads * reach_hidden, -1)),
+                      alpha=path.input_scale)
         heads_mask = path.mask("heads", reach_heads).unsqueeze(-1)
         mask = heads_mask * (path.mask("hidden", reach_hidden) if "hidden" in path.candidates else 1)
         h = path.quantize_prefix("linear.output", h.view(num_nodes, reach_heads, reach_hidden), sizes) * mask
