@@ -116,26 +116,6 @@ def max_step(x: Tensor, positive: int) -> Tensor:
     return x.detach().abs().max() / positive
 
 
-CALIBRATION_STEPS = 32  # error_step's candidates: max|x| / Qp times 2^(-k/4), k < 32 (down to 2^-7.75)
-
-
-def error_step(x: Tensor, positive: int) -> Tensor:
-    """The step of least squared rounding error on ``x`` among max|x| / Qp * 2^(-k/4), k < 32
-    (codes clamped to +-Qp): for activations whose few large values would leave most of a
-    max-based grid empty (PubMed's TF-IDF input: max 1.26, median nonzero 0.027; max|x| / 7
-    rounds nearly every input to 0 at 4 bits). Zeros are exact for every step, so only the
-    nonzeros are scored."""
-    values = x.detach().flatten()
-    values = values[values != 0]
-    if values.numel() == 0:
-        return x.new_tensor(0.0)
-    top = values.abs().max() / positive
-    candidates = top * torch.pow(2.0, -torch.arange(CALIBRATION_STEPS, device=x.device) / 4)
-    errors = torch.stack([(learned_step_value(values, s, positive, positive) - values).square().sum()
-                          for s in candidates])
-    return candidates[torch.argmin(errors)]
-
-
 INITIAL_STEPS: dict[str, Callable[[Tensor, int], Tensor]] = {"weight": mean_step, "activation": max_step}
 
 

@@ -7,7 +7,7 @@ import torch
 
 from lpgnas_pl.quant import get_quantizer
 from lpgnas_pl.quant.mixture import mixed_quantize
-from lpgnas_pl.quant.quantizers import MIN_STEP, error_step, max_step
+from lpgnas_pl.quant.quantizers import MIN_STEP
 from lpgnas_pl.quant.steps import StepSizes, optimizer_for, parameter_groups, step_key
 
 
@@ -63,17 +63,6 @@ def test_steps_start_from_the_first_tensor_and_stay():
     assert steps.get("linear.input", "uint4", sparse).item() == pytest.approx(1 / 15)
     assert get_quantizer("uint4")(sparse, steps.get("linear.input", "uint4", sparse)).max().item() == pytest.approx(1.0)
     assert steps.get("aggregate.output", "int8", torch.zeros(4)).item() == pytest.approx(MIN_STEP)  # no scale in zeros
-
-
-def test_error_step_trades_clipping_the_outlier_for_resolving_the_many():
-    """One 7 among a thousand 0.25s (and zeros), int4 (Qp 7). max|x| / Qp = 1 rounds every 0.25 to 0
-    (squared error 1000 * 0.0625 = 62.5). Among 2^(-k/4): k = 7 (s = 0.297) codes 0.25 as 1 (error
-    1000 * 0.047^2 = 2.2) and clips 7 to 2.08 (24.2): 26.4 in all, less than k = 6 (31.2), k = 8
-    (27.6, the 0.25s exact) or k = 9 (32.2)."""
-    x = torch.tensor([7.0] + [0.25] * 1000 + [0.0] * 500)
-    assert max_step(x, 7).item() == 1.0
-    assert error_step(x, 7).item() == pytest.approx(2 ** -1.75)
-    assert error_step(torch.zeros(5), 7).item() == 0.0  # no nonzeros: no scale (initial_step floors it)
 
 
 def test_loaded_uninitialised_steps_initialise_again():
