@@ -64,7 +64,8 @@ def main() -> None:
                 float_epochs = 0 if preset == "float32" else args.float_epochs
                 result = train_and_evaluate(net, data, optimizer_from_config(config), args.epochs, float_epochs)
                 runs.setdefault(preset, (arch, []))[1].append(result)
-                print(f"{model} {preset} seed {seed}: test {100 * result['test']:.2f}, {result['full_epoch_s'] * args.epochs:.0f} s", file=sys.stderr, flush=True)
+                print(f"{model} {preset} seed {seed}: test {100 * result['test']:.2f}, "
+                      f"{result['full_epoch_s'] * args.epochs:.0f} s", file=sys.stderr, flush=True)
         base_ms = statistics.mean(r["epoch_s"] for r in runs["float32"][1]) if "float32" in runs else None
         for preset, (arch, results) in runs.items():
             ms = statistics.mean(r["epoch_s"] for r in results)

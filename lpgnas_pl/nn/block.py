@@ -225,8 +225,7 @@ class GNNBlock(MessagePassing):
         bias = self.bias.view(self.heads, self.hidden)[:reach_heads, :reach_hidden]
         bias = path.quantize_prefix("linear.weight", bias, sizes)
         x = path.quantize_prefix("linear.input", x.view(num_nodes, reach_in_heads, -1), in_sizes).flatten(1)
-        h = torch.add(bias.reshape(-1), F.linear(x, weight.reshape(reach_heads * reach_hidden, -1)),
-                      alpha=path.input_scale)
+        h = torch.addmm(bias.reshape(-1), x, weight.reshape(reach_heads * reach_hidden, -1).t(), alpha=path.input_scale)
         heads_mask = path.mask("heads", reach_heads).unsqueeze(-1)
         mask = heads_mask * (path.mask("hidden", reach_hidden) if "hidden" in path.candidates else 1)
         h = path.quantize_prefix("linear.output", h.view(num_nodes, reach_heads, reach_hidden), sizes) * mask
