@@ -38,6 +38,12 @@ def selected(run: Path) -> Architecture:
     return Architecture.from_dict(config["model"]["init_args"]["architecture"])
 
 
+def confidence(model) -> str:
+    """Each architecture decision's most probable candidate and its probability at the end."""
+    decisions = model.controllers[0].probabilities()
+    return ", ".join(f"{key} {max(p, key=p.get)} {max(p.values()):.2f}" for key, p in decisions.items())
+
+
 def main() -> None:
     argv = sys.argv[1:]
     overrides = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -63,6 +69,7 @@ def main() -> None:
                               args.out, f"retrain_seed{seed}")[0] for retrain in range(args.retrains)]
         accs = [t["test/acc"] for t in tests]
         rows.append((seed, accs, tests[0]["test/model_kib"], minutes, compact(selected(run))))
+        print(f"search seed {seed}, architecture controller: {confidence(cli.model)}", file=sys.stderr)
 
     print(f"\n{args.dataset}: search overrides {' '.join(overrides) or '(none)'}; PyG GAT float32 "
           f"{mean_std(gat_acc)} at {gat_kib:.1f} KiB\n")

@@ -69,7 +69,8 @@ class LPGNASSearch(SearchState, pl.LightningModule):
             halving of the size is worth beta * ln 2 of cross-entropy at any size).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
         temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
-        controller_gradient: ``reinforce`` (sampled paths scored exactly, leave-one-out baseline),
+        controller_gradient: ``reinforce`` (sampled paths scored exactly, leave-one-out baseline;
+            ``reinforce_relaxed_cost``: the same on the CE, the cost through its straight-through gradient),
             ``mixture`` (every candidate of a decision contributes, FBNetV2-style) or ``gated`` (the
             sampled candidate's output scaled by its gate); DESIGN 2.4, compared in docs/search.md.
         mixture_reach: with the ``mixture`` gradient, the heads and hidden masks span this many

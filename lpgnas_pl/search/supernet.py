@@ -32,7 +32,7 @@ from lpgnas_pl.search.unsampled import SharedSlice
 
 CostTarget = Literal["model", "buffer", "both"]
 CostScale = Literal["linear", "log"]
-ControllerGradient = Literal["gated", "mixture", "reinforce"]
+ControllerGradient = Literal["gated", "mixture", "reinforce", "reinforce_relaxed_cost"]
 
 
 def smallest_candidate(size: int, candidates: Sequence[int]) -> Tensor:

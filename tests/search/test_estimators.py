@@ -2,6 +2,7 @@
 it prefers is tests/search/test_choices.py's)."""
 import torch
 
+from lpgnas_pl.search import estimators
 from lpgnas_pl.search.estimators import CONTROLLER_LOSSES
 from tests.configs import tiny_search
 
@@ -33,3 +34,30 @@ def test_the_weights_get_no_gradient_from_a_reinforce_step():
     dm, model = tiny_search(controller_gradient="reinforce")
     CONTROLLER_LOSSES.get("reinforce")(model, dm.data)[0].backward()
     assert all(p.grad is None for p in model.supernet.parameters())
+
+
+def test_relaxed_cost_equals_reinforce_when_beta_is_zero():
+    """The two REINFORCE estimators differ only in where the cost goes; with beta 0 and the same
+    Gumbel noise they are the same loss."""
+    losses = []
+    for gradient in ("reinforce", "reinforce_relaxed_cost"):
+        torch.manual_seed(0)
+        dm, model = tiny_search(controller_gradient=gradient, beta=0.0)
+        model.eval()
+        model.generator.manual_seed(3)
+        losses.append(CONTROLLER_LOSSES.get(gradient)(model, dm.data)[0])
+    assert torch.equal(losses[0], losses[1])
+
+
+def test_relaxed_cost_prices_every_width_candidate(monkeypatch):
+    """With every path's CE equal, REINFORCE has nothing to push; the relaxed cost still gives the
+    hidden-width logits a gradient that pushes the wider (costlier) candidate down."""
+    monkeypatch.setattr(estimators, "_ce", lambda module, batch, paths: torch.tensor(1.0))
+    dm, model = tiny_search(controller_gradient="reinforce_relaxed_cost", beta=0.5)
+    model.generator.manual_seed(0)
+    CONTROLLER_LOSSES.get("reinforce_relaxed_cost")(model, dm.data)[0].backward()
+    grad = model.controllers[0].logits["layer0_hidden"].grad  # candidates 4, 8
+    assert grad[1] > 0 > grad[0]
+    assert abs(float(grad.sum())) < 1e-6  # a softmax's logits: the gradient sums to 0
+    attention = model.controllers[0].logits["layer0_attention"].grad  # gcn, gat, const: gat has 2 more vectors
+    assert attention[1] > 0 and float(attention.abs().max()) < float(grad.abs().max())
