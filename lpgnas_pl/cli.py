@@ -1,6 +1,7 @@
 """The ``lpgnas`` command: a LightningCLI over lpgnas_pl's modules and ``GraphDataModule``."""
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -12,6 +13,8 @@ import pytorch_lightning as pl
 import torch
 from jsonargparse import ArgumentParser
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+from pytorch_lightning.loggers import CSVLogger
+from pytorch_lightning.plugins.io import TorchCheckpointIO
 from pytorch_lightning.strategies import DDPStrategy
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
@@ -19,9 +22,10 @@ from callbacks.checkpoint import BestCheckpoint, LatestCheckpoint, StopOnSignal
 from lpgnas_pl.cli_errors import parse_error_line
 from lpgnas_pl.data import GraphDataModule
 from lpgnas_pl.fixed import FixedGNN
-from lpgnas_pl.loggers import SaveConfig
+from lpgnas_pl.loggers import SaveConfig, claim_version
 from lpgnas_pl.search.derivation import derive
-from lpgnas_pl.utils.checkpoints import check_ckpt_path
+from lpgnas_pl.utils.checkpoint_io import AtomicCheckpointIO
+from lpgnas_pl.utils.checkpoints import check_ckpt_path, check_resumable
 from lpgnas_pl.utils.errors import find_user_error
 from lpgnas_pl.utils.files import run_directory
 
@@ -47,10 +51,16 @@ class LPGNASCLI(LightningCLI):
     def instantiate_trainer(self, **kwargs: Any) -> pl.Trainer:
         """Every DDP strategy (``ddp``, ``ddp_spawn``, or the one ``auto`` picks for several devices)
         allows unused parameters, unless the config says otherwise: a search runs one path of its
-        supernet per step."""
+        supernet per step. Checkpoints are written atomically unless a plugin says how to write them,
+        and every CSV logger claims its run directory before anything is written (``claim_version``)."""
         trainer = super().instantiate_trainer(**kwargs)
         if isinstance(trainer.strategy, DDPStrategy):
             trainer.strategy._ddp_kwargs.setdefault("find_unused_parameters", True)
+        if type(trainer.strategy.checkpoint_io) is TorchCheckpointIO:
+            trainer.strategy.checkpoint_io = AtomicCheckpointIO()
+        for logger in trainer.loggers:
+            if isinstance(logger, CSVLogger):
+                claim_version(logger)
         return trainer
 
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
@@ -59,11 +69,14 @@ class LPGNASCLI(LightningCLI):
 
     def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
         """Lightning's parse, then refuses a ``--ckpt_path`` saved by another model class than the
-        config's (Lightning itself would silently switch to the checkpoint's class)."""
+        config's (Lightning itself would silently switch to the checkpoint's class), and a ``fit``
+        resumed from a checkpoint that already ran ``max_epochs``."""
         super().parse_arguments(parser, args)
         subcommand = self.config.get("subcommand")  # None with run=False
         config = self.config[subcommand] if subcommand else self.config
         check_ckpt_path(config.get("ckpt_path"), config.model.class_path)
+        if subcommand == "fit":
+            check_resumable(config.get("ckpt_path"), config.trainer.max_epochs, config.trainer.max_steps)
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.link_arguments("data.num_features", "model.init_args.num_features", apply_on="instantiate")
@@ -87,7 +100,7 @@ class LPGNASCLI(LightningCLI):
         trainer = self.trainer
         best = trainer.checkpoint_callback
         run = run_directory(trainer)
-        if not trainer.is_global_zero or best is None or not best.best_model_path:
+        if not trainer.is_global_zero or best is None or not best.best_model_path or best.best_model_score is None:
             return
         print(f"\nbest {best.monitor} {float(best.best_model_score):.4f}: {best.best_model_path}")
         if isinstance(self.model, FixedGNN):  # a search never sees the test nodes
@@ -143,6 +156,13 @@ def main(args: Optional[list[str]] = None) -> None:
                 sys.exit(128 + stopped)  # what a shell reports for a job its signal ended
     except SIGTERMException:  # under DDP Lightning stops on SIGTERM itself; LatestCheckpoint wrote last.ckpt
         sys.exit(128 + signal.SIGTERM)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"lpgnas: error: disk full: writing {exc.filename or 'a run file'} failed ({os.strerror(exc.errno)}); "
+              "the files written before it are whole (every write is a rename); free space and resume "
+              "from the run's checkpoints/last.ckpt with --ckpt_path", file=sys.stderr)
+        sys.exit(1)
     except Exception as exc:  # only user and parse errors are shortened; the rest keep their traceback
         error = find_user_error(exc)
         if error is None and not isinstance(exc, (ArgumentError, UnicodeDecodeError)):

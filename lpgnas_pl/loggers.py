@@ -1,4 +1,5 @@
-"""Weights & Biases that never hangs: offline, with one line saying so, when it cannot reach W&B.
+"""Weights & Biases that never hangs: offline, with one line saying so, when it cannot reach W&B;
+and CSV run directories that concurrent runs never share.
 
 ``configs/logger/wandb.yaml`` uses it beside a CSVLogger, which keeps the run directory (config,
 checkpoints, derived.yaml, pareto.*); W&B gets the config, hyper-parameters, metrics, the Pareto
@@ -17,6 +18,7 @@ from urllib.parse import urlparse
 
 import pytorch_lightning as pl
 from pytorch_lightning.cli import SaveConfigCallback
+from pytorch_lightning.loggers import CSVLogger
 from pytorch_lightning.loggers import WandbLogger as LightningWandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
@@ -68,6 +70,26 @@ def log_artifact(trainer: pl.Trainer, path: Path, name: str, kind: str) -> None:
         artifact = wandb.Artifact(name, type=kind)
         artifact.add_file(str(path))
         logger.experiment.log_artifact(artifact)
+
+
+def claim_version(logger: CSVLogger) -> None:
+    """Fixes an unset ``version`` of ``logger`` to the first ``version_N`` folder this process
+    creates itself (``mkdir`` fails for a folder another run made first), so that runs started at
+    the same moment with the same name never share a directory; Lightning picks N by listing
+    folders, which two runs can do at once. Rank 0 only: other ranks take rank 0's log_dir."""
+    if logger._version is not None or rank_zero_only.rank != 0:
+        return
+    root = Path(logger.root_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    version = logger._get_next_version()
+    while True:
+        try:
+            (root / f"version_{version}").mkdir()
+        except FileExistsError:
+            version += 1
+            continue
+        logger._version = version
+        return
 
 
 class SaveConfig(SaveConfigCallback):

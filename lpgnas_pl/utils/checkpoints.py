@@ -45,6 +45,20 @@ def check_ckpt_path(ckpt_path: Optional[str], model_class_path: str) -> None:
         raise wrong_class(saved, model_class_path, ckpt_path)
 
 
+def check_resumable(ckpt_path: Optional[str], max_epochs: Optional[int], max_steps: Optional[int] = -1) -> None:
+    """Refuses to resume ``fit`` from a checkpoint that already ran ``max_epochs`` epochs (Lightning
+    would train nothing and the run would end without a result), saying how to extend it."""
+    if not ckpt_path or not Path(ckpt_path).is_file():
+        return
+    if max_epochs is None:
+        max_epochs = 1000 if max_steps in (None, -1) else -1  # Lightning's default
+    progress = load_checkpoint(ckpt_path).get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
+    done = progress.get("current", {}).get("processed")
+    if max_epochs != -1 and done is not None and done >= max_epochs:
+        raise LPGNASError(f"ckpt_path: {str(ckpt_path)!r} already ran {done} epochs, and max_epochs is {max_epochs}: "
+                          f"nothing to resume; allowed: --trainer.max_epochs above {done} to extend the run")
+
+
 def check_loaded_class(module: nn.Module, checkpoint: Mapping[str, Any]) -> None:
     """For ``on_load_checkpoint``: refuses weights whose top-level submodules are not ``module``'s."""
     saved, own = ({key.split(".", 1)[0] for key in state} for state in (checkpoint["state_dict"], module.state_dict()))
