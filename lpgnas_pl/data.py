@@ -28,6 +28,7 @@ from lpgnas_pl.datasets import (
     graphnas_split,
     load_known,
 )
+from lpgnas_pl.graph_checks import checked_features, checked_graph
 from lpgnas_pl.neighbourhoods import neighbourhood_groups
 from lpgnas_pl.utils.functions import identity
 
@@ -62,7 +63,7 @@ class GraphDataModule(pl.LightningDataModule):
         num_parts: parts per epoch of ``random_node`` (over all ranks).
         batch_size, num_neighbors: seed nodes per batch and neighbours per hop of ``neighbor``.
 
-    Node features with NaN entries are refused when the graph is loaded.
+    The loaded graph goes through ``lpgnas_pl.graph_checks`` (what is refused, what is converted).
     """
 
     def __init__(
@@ -110,11 +111,8 @@ class GraphDataModule(pl.LightningDataModule):
         data = graphs[0]
         if transform is not None:
             data = transform(data.clone())
+        data = checked_features(data, self.name)
         self.num_features: int = data.num_features  # after the transform, which may change it
-        nan = 0 if data.x is None else int(torch.isnan(data.x).sum())
-        if nan:
-            raise DatasetError(f"dataset {self.name}: node features with {nan} NaN entries are not allowed; "
-                               "allowed: finite features (fill or drop the NaN entries first)")
         if split == "graphnas":
             data = graphnas_split(data)
         elif split == "random":
@@ -125,7 +123,7 @@ class GraphDataModule(pl.LightningDataModule):
         elif not all(hasattr(data, f"{s}_mask") for s in ("train", "val", "test")):
             raise DatasetError(f"split 'public' is not available for {self.name} (it has no masks); allowed: random, "
                                "graphnas")
-        self.data: Data = data
+        self.data: Data = checked_graph(data, self.num_classes, self.name)
 
     def split_sizes(self) -> dict[str, int]:
         return {s: int(self.data[f"{s}_mask"].sum()) for s in ("train", "val", "test")}

@@ -20,8 +20,9 @@ IGNORED = -1  # the target of nodes outside the mask: the accuracy metric's igno
 
 def masked_cross_entropy(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor:
     """Mean cross-entropy over the masked nodes; 0, with a zero gradient, when a mini-batch has none
-    (so every DDP rank still runs its backward pass)."""
-    per_node = F.cross_entropy(logits, target, reduction="none")
+    (so every DDP rank still runs its backward pass). Targets outside the mask are not read (an
+    unlabelled node's -1 among them)."""
+    per_node = F.cross_entropy(logits, torch.where(mask, target, 0), reduction="none")
     return torch.where(mask, per_node, 0.0).sum() / mask.sum().clamp(min=1)
 
 
