@@ -1,4 +1,4 @@
-"""Bad checkpoints through ``lpgnas``: another model class, a missing file, not a checkpoint; one error line."""
+"""Bad checkpoints through ``lpgnas``: another model class, a missing file, not a checkpoint, a truncated one; one error line."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -83,3 +83,18 @@ def test_a_file_that_is_not_a_checkpoint(workdir: Path, capsys: pytest.CaptureFi
     assert fails(args, capsys).startswith("lpgnas: error: ckpt_path: 'not.ckpt' is not a Lightning checkpoint (")
     assert files(workdir) == {"c.yaml", "not.ckpt"}
 
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("subcommand", ["fit", "derive"])
+def test_a_truncated_checkpoint_is_one_line(checkpoints: dict[str, tuple[Path, Path]], workdir: Path,
+                                            capsys: pytest.CaptureFixture, subcommand: str) -> None:
+    """What a kill during a non-atomic write would leave: the first half of a real search checkpoint."""
+    run_config, whole = checkpoints["search"]
+    cut = workdir / "cut.ckpt"
+    content = whole.read_bytes()
+    cut.write_bytes(content[:len(content) // 2])
+    args = ["derive", "--ckpt_path", "cut.ckpt", "--run_config", str(run_config)] if subcommand == "derive" else [
+        "fit", "--config", str(run_config), "--ckpt_path", "cut.ckpt"]
+    assert fails(args, capsys).startswith("lpgnas: error: ckpt_path: 'cut.ckpt' is not a Lightning checkpoint (")
+    assert files(workdir) == {"cut.ckpt"}
