@@ -51,17 +51,22 @@ class LPGNASCLI(LightningCLI):
     def instantiate_trainer(self, **kwargs: Any) -> pl.Trainer:
         """Every DDP strategy (``ddp``, ``ddp_spawn``, or the one ``auto`` picks for several devices)
         allows unused parameters, unless the config says otherwise: a search runs one path of its
-        supernet per step. Checkpoints are written atomically unless a plugin says how to write them,
-        and every CSV logger claims its run directory before anything is written (``claim_version``)."""
+        supernet per step. Checkpoints are written atomically unless a plugin says how to write them."""
         trainer = super().instantiate_trainer(**kwargs)
         if isinstance(trainer.strategy, DDPStrategy):
             trainer.strategy._ddp_kwargs.setdefault("find_unused_parameters", True)
         if type(trainer.strategy.checkpoint_io) is TorchCheckpointIO:
             trainer.strategy.checkpoint_io = AtomicCheckpointIO()
-        for logger in trainer.loggers:
+        return trainer
+
+    def before_fit(self) -> None:
+        """Before a subcommand runs (not when a CLI is only built), every CSV logger claims its run
+        directory (``claim_version``), so that runs started together never share one."""
+        for logger in self.trainer.loggers:
             if isinstance(logger, CSVLogger):
                 claim_version(logger)
-        return trainer
+
+    before_validate = before_test = before_predict = before_fit
 
     def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
         kwargs.setdefault("exit_on_error", False)
