@@ -28,7 +28,7 @@ from lpgnas_pl.datasets import (
     graphnas_split,
     load_known,
 )
-from lpgnas_pl.graph_checks import checked_features, checked_graph
+from lpgnas_pl.graph_checks import SPLITS, checked_features, checked_graph
 from lpgnas_pl.neighbourhoods import neighbourhood_groups
 from lpgnas_pl.utils.functions import identity
 
@@ -120,13 +120,13 @@ class GraphDataModule(pl.LightningDataModule):
                 torch.manual_seed(seed)
                 data = RandomNodeSplit("train_rest", num_val=val_fraction,
                                        num_test=1 - train_fraction - val_fraction)(data)
-        elif not all(hasattr(data, f"{s}_mask") for s in ("train", "val", "test")):
+        elif not all(hasattr(data, f"{s}_mask") for s in SPLITS):
             raise DatasetError(f"split 'public' is not available for {self.name} (it has no masks); allowed: random, "
                                "graphnas")
         self.data: Data = checked_graph(data, self.num_classes, self.name)
 
     def split_sizes(self) -> dict[str, int]:
-        return {s: int(self.data[f"{s}_mask"].sum()) for s in ("train", "val", "test")}
+        return {s: int(self.data[f"{s}_mask"].sum()) for s in SPLITS}
 
     def _full(self) -> DataLoader:
         return DataLoader([self.data], batch_size=None, collate_fn=identity)
@@ -174,6 +174,6 @@ class GraphDataModule(pl.LightningDataModule):
 def _seed_masks(batch: Data) -> Data:
     """A NeighborLoader batch whose masks keep only its seed nodes (the first ``batch_size``)."""
     seeds = torch.arange(batch.num_nodes) < batch.batch_size
-    for split in ("train", "val", "test"):
+    for split in SPLITS:
         batch[f"{split}_mask"] = batch[f"{split}_mask"] & seeds
     return batch

@@ -25,7 +25,7 @@ def checked_features(data: Data, name: str) -> Data:
     if x is None:
         raise DatasetError(f"dataset {name}: no node features (x is None); allowed: a float tensor of "
                            "num_nodes x num_features")
-    if x.is_sparse or x.layout != torch.strided:
+    if x.layout != torch.strided:  # sparse COO, CSR, ...
         x = x.to_dense()
     if x.dtype != torch.float32:
         x = x.float()
@@ -45,8 +45,9 @@ def checked_graph(data: Data, num_classes: int, name: str) -> Data:
     if edges.dim() != 2 or edges.size(0) != 2 or edges.is_floating_point():
         raise DatasetError(f"dataset {name}: edge_index of shape {tuple(edges.shape)} and dtype {edges.dtype} is "
                            "not allowed; allowed: an integer tensor of shape 2 x num_edges")
-    if edges.numel() and (int(edges.min()) < 0 or int(edges.max()) >= num_nodes):
-        bad = int(edges.min()) if int(edges.min()) < 0 else int(edges.max())
+    low, high = (int(edges.min()), int(edges.max())) if edges.numel() else (0, 0)
+    if low < 0 or high >= num_nodes:
+        bad = low if low < 0 else high
         raise DatasetError(f"dataset {name}: edge_index holds node {bad}; allowed: node indices 0..{num_nodes - 1}")
     data.edge_index = edges.long()
     y = data.y

@@ -18,6 +18,7 @@ import torch
 import yaml
 
 from lpgnas_pl.utils.checkpoint_io import AtomicCheckpointIO
+from lpgnas_pl.utils.checkpoints import epochs_done, load_checkpoint
 from lpgnas_pl.utils.files import atomic_file
 from tests.configs import SEARCH
 
@@ -44,8 +45,7 @@ def lpgnas(directory: Path, *args: str) -> subprocess.Popen:
 
 def newest_last(runs: Path) -> Optional[Path]:
     """The last.ckpt with the most epochs of any killed run (each resume logs into its own version)."""
-    found = [(torch.load(p, weights_only=True, map_location="cpu")["loops"]["fit_loop"]["epoch_progress"]["current"]
-              ["processed"], p) for p in runs.glob("version_*/checkpoints/last.ckpt")]
+    found = [(epochs_done(load_checkpoint(p)), p) for p in runs.glob("version_*/checkpoints/last.ckpt")]
     return max(found)[1] if found else None
 
 
@@ -90,7 +90,7 @@ def test_a_search_killed_ten_times_ends_as_the_uninterrupted_one(tmp_path):
         child.wait(timeout=60)
         hits["inside a write" if writing else "elsewhere"] += 1
     last = newest_last(runs)
-    done = torch.load(last, weights_only=True)["loops"]["fit_loop"]["epoch_progress"]["current"]["processed"]
+    done = epochs_done(load_checkpoint(last))
     assert done < EPOCHS, "every kill came too late to interrupt training"
     final = lpgnas(killed, "fit", *common, "--ckpt_path", str(last.resolve()))
     assert final.wait(timeout=300) == 0, final.stderr.read()[-2000:]

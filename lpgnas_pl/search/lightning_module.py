@@ -70,9 +70,8 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
         temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
         controller_gradient: ``reinforce`` (sampled paths scored exactly, leave-one-out baseline;
-            ``reinforce_relaxed_cost``: the same on the CE, the cost through its straight-through gradient),
-            ``mixture`` (every candidate of a decision contributes, FBNetV2-style) or ``gated`` (the
-            sampled candidate's output scaled by its gate); DESIGN 2.4, compared in docs/search.md.
+            ``reinforce_relaxed_cost``: on the CE, the cost straight-through), ``mixture`` (every candidate
+            of a decision, FBNetV2-style) or ``gated``; DESIGN 2.4, compared in docs/search.md.
         mixture_reach: with the ``mixture`` gradient, the heads and hidden masks span this many
             candidates above the sampled ones (None: the widest, as FBNetV2; wider candidates share
             the widest run's gradient). The controller step costs about a network that wide.

@@ -45,6 +45,12 @@ def check_ckpt_path(ckpt_path: Optional[str], model_class_path: str) -> None:
         raise wrong_class(saved, model_class_path, ckpt_path)
 
 
+def epochs_done(checkpoint: Mapping[str, Any]) -> Optional[int]:
+    """The epochs a Lightning checkpoint's fit loop had finished (None when it records none)."""
+    progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
+    return progress.get("current", {}).get("processed")
+
+
 def check_resumable(ckpt_path: Optional[str], max_epochs: Optional[int], max_steps: Optional[int] = -1) -> None:
     """Refuses to resume ``fit`` from a checkpoint that already ran ``max_epochs`` epochs (Lightning
     would train nothing and the run would end without a result), saying how to extend it."""
@@ -52,8 +58,7 @@ def check_resumable(ckpt_path: Optional[str], max_epochs: Optional[int], max_ste
         return
     if max_epochs is None:
         max_epochs = 1000 if max_steps in (None, -1) else -1  # Lightning's default
-    progress = load_checkpoint(ckpt_path).get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
-    done = progress.get("current", {}).get("processed")
+    done = epochs_done(load_checkpoint(ckpt_path))
     if max_epochs != -1 and done is not None and done >= max_epochs:
         raise LPGNASError(f"ckpt_path: {str(ckpt_path)!r} already ran {done} epochs, and max_epochs is {max_epochs}: "
                           f"nothing to resume; allowed: --trainer.max_epochs above {done} to extend the run")
