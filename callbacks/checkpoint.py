@@ -18,7 +18,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from lpgnas_pl.utils.errors import LPGNASError
+from lpgnas_pl.utils.errors import require_integer
 from lpgnas_pl.utils.files import run_directory
 
 
@@ -44,8 +44,7 @@ class LatestCheckpoint(ModelCheckpoint):
     ``--ckpt_path`` resumes from. (Lightning's own ``save_last`` follows the best checkpoint's saves.)"""
 
     def __init__(self, every_n_epochs: int = 20) -> None:
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) or every_n_epochs < 1:
-            raise LPGNASError(f"every_n_epochs: {every_n_epochs!r} is not allowed; allowed: an integer >= 1")
+        require_integer("every_n_epochs", every_n_epochs, 1)
         super().__init__(filename="last", monitor=None, save_top_k=1, every_n_epochs=every_n_epochs,
                          enable_version_counter=False)
 

@@ -17,7 +17,7 @@ from lpgnas_pl.nn.network import GNN
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.quant.steps import optimizer_for
 from lpgnas_pl.utils.checkpoints import check_loaded_class
-from lpgnas_pl.utils.errors import LPGNASError
+from lpgnas_pl.utils.errors import LPGNASError, require_integer
 
 STAGES = ("train", "val", "test")
 Init = Literal["scratch", "search"]
@@ -63,8 +63,7 @@ class FixedGNN(pl.LightningModule):
         init: Init = "scratch",
         init_weights: Optional[str] = None,
     ) -> None:
-        if isinstance(float_epochs, bool) or not isinstance(float_epochs, int) or float_epochs < 0:
-            raise LPGNASError(f"float_epochs: {float_epochs!r} is not allowed; allowed: an integer >= 0")
+        require_integer("float_epochs", float_epochs, 0)
         check_init(init)
         if init == "search" and (init_weights is None or not Path(init_weights).is_file()):
             raise LPGNASError(f"init_weights: {init_weights!r} is not a file; allowed with init: search: the "

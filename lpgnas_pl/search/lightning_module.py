@@ -27,6 +27,7 @@ from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.quant.steps import optimizer_for
 from lpgnas_pl.search.controllers import Controller
 from lpgnas_pl.search.estimators import CONTROLLER_LOSSES
+from lpgnas_pl.search.sampling import WARMUP_SAMPLERS
 from lpgnas_pl.search.space import SearchSpace
 from lpgnas_pl.search.state import WEIGHT_LAYOUT, SearchState
 from lpgnas_pl.search.supernet import (
@@ -36,7 +37,7 @@ from lpgnas_pl.search.supernet import (
     Supernet,
 )
 from lpgnas_pl.search.unsampled import SharedSlice, keep_unsampled
-from lpgnas_pl.utils.errors import LPGNASError
+from lpgnas_pl.utils.errors import LPGNASError, require_choice, require_integer
 
 
 @contextmanager
@@ -68,6 +69,8 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         cost_scale: the cost as that ratio (``linear``, DESIGN 2.3) or its logarithm (``log``: a
             halving of the size is worth beta * ln 2 of cross-entropy at any size).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
+        warmup_sampling: how the warm-up draws paths: ``uniform`` or ``fair`` (every candidate of a
+            decision once per cycle; ``lpgnas_pl.search.sampling``).
         temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
         controller_gradient: ``reinforce`` (sampled paths scored exactly, leave-one-out baseline;
             ``reinforce_relaxed_cost``: on the CE, the cost straight-through), ``mixture`` (every candidate
@@ -95,6 +98,7 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         cost_target: CostTarget = "model",
         cost_scale: CostScale = "linear",
         warmup_epochs: int = 10,
+        warmup_sampling: str = "uniform",
         temperature: float = 1.0,
         dropout: float = 0.5,
         attention_dropout: float = 0.0,
@@ -112,22 +116,14 @@ class LPGNASSearch(SearchState, pl.LightningModule):
             raise LPGNASError(f"beta: {beta!r} is not allowed; allowed: a number >= 0")
         if temperature <= 0:
             raise LPGNASError(f"temperature: {temperature!r} is not allowed; allowed: a number > 0")
-        if cost_scale not in ("linear", "log"):
-            raise LPGNASError(f"cost_scale: {cost_scale!r} is not allowed; allowed: linear, log")
-        if cost_target not in ("model", "buffer", "both"):
-            raise LPGNASError(f"cost_target: {cost_target!r} is not allowed; allowed: model, buffer, both")
-        if controller_gradient not in CONTROLLER_LOSSES:
-            raise LPGNASError(f"controller_gradient: {controller_gradient!r} is not allowed; allowed: "
-                              f"{', '.join(CONTROLLER_LOSSES.names())}")
-        if isinstance(reinforce_samples, bool) or not isinstance(reinforce_samples, int) or reinforce_samples < 2:
-            raise LPGNASError(f"reinforce_samples: {reinforce_samples!r} is not allowed; allowed: an integer >= 2")
-        if mixture_reach is not None and (isinstance(mixture_reach, bool) or not isinstance(mixture_reach, int)
-                                          or mixture_reach < 0):
-            raise LPGNASError(f"mixture_reach: {mixture_reach!r} is not allowed; allowed: null or an integer >= 0")
-        if isinstance(weight_steps, bool) or not isinstance(weight_steps, int) or weight_steps < 1:
-            raise LPGNASError(f"weight_steps: {weight_steps!r} is not allowed; allowed: an integer >= 1")
-        if max_nonfinite_steps < 1:
-            raise LPGNASError(f"max_nonfinite_steps: {max_nonfinite_steps!r} is not allowed; allowed: an integer >= 1")
+        require_choice("cost_scale", cost_scale, ("linear", "log"))
+        require_choice("cost_target", cost_target, ("model", "buffer", "both"))
+        require_choice("controller_gradient", controller_gradient, CONTROLLER_LOSSES)
+        require_choice("warmup_sampling", warmup_sampling, WARMUP_SAMPLERS)
+        require_integer("reinforce_samples", reinforce_samples, 2)
+        require_integer("mixture_reach", mixture_reach, 0, nullable=True)
+        require_integer("weight_steps", weight_steps, 1)
+        require_integer("max_nonfinite_steps", max_nonfinite_steps, 1)
         self.save_hyperparameters(ignore=["weight_optimizer", "controller_optimizer"])
         self.automatic_optimization = False
         self.space, self.temperature = space, temperature
@@ -173,7 +169,8 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         return self.supernet(x, edge_index, paths_of(self.argmax(), self.hparams.num_classes))
 
     def setup(self, stage: str) -> None:
-        self.generator.manual_seed(torch.initial_seed() + self.global_rank)
+        self.sampling_seed = torch.initial_seed() + self.global_rank
+        self.generator.manual_seed(self.sampling_seed)
 
     def _nonfinite(self, loss: Tensor) -> bool:
         """True (on every rank) when ``loss`` is NaN or infinite on any rank: the step is skipped."""
@@ -229,10 +226,13 @@ class LPGNASSearch(SearchState, pl.LightningModule):
     def training_step(self, batch: Data, batch_idx: int) -> None:
         weight_optimizer, controller_optimizer = self.optimizers()
         # (1) weight steps on ungated paths: the controllers are not even in the graph
-        for _ in range(self.hparams.weight_steps):
+        hp = self.hparams
+        warming_up = self.current_epoch < hp.warmup_epochs
+        for k in range(hp.weight_steps):
             with self.toggled_optimizer(weight_optimizer):
                 with torch.no_grad():  # ungated: the sample's gradient would go nowhere
-                    samples = self.sample()
+                    step = (self.current_epoch * self.trainer.num_training_batches + batch_idx) * hp.weight_steps + k
+                    samples = WARMUP_SAMPLERS.get(hp.warmup_sampling)(self, step) if warming_up else self.sample()
                 architecture, paths = self.supernet.path(samples, None)
                 logits = self.supernet(batch.x, batch.edge_index, paths)
                 loss = masked_cross_entropy(logits, batch.y, batch.train_mask)
@@ -242,7 +242,7 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         self.log("train/acc", train_acc, on_step=False, on_epoch=True)
         self.log("search/nonfinite_steps", float(self.nonfinite_steps), on_step=False, on_epoch=True, reduce_fx="max",
                  batch_size=1)
-        if self.current_epoch < self.hparams.warmup_epochs:
+        if warming_up:
             return
         # (2) controller step (lpgnas_pl.search.estimators): CE and cost reach both controllers; the
         # weights are toggled off, so their gradients are not computed at all. Like a validation

@@ -24,7 +24,7 @@ from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.network import paths_of
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.search.controllers import Controller
-from lpgnas_pl.utils.errors import LPGNASError
+from lpgnas_pl.utils.errors import LPGNASError, require_choice, require_integer
 from lpgnas_pl.utils.registry import Registry
 
 Choice = dict[str, int]
@@ -128,14 +128,11 @@ SELECTION_RULES.add("argmax", (lambda c: (c.source == "argmax", c.log_prob),
 
 
 def check_selection(rule: str, max_model_kib: Optional[float], candidates: int, samples: int) -> None:
-    if rule not in SELECTION_RULES:
-        raise LPGNASError(f"selection: {rule!r} is not allowed; allowed: {', '.join(SELECTION_RULES.names())}")
+    require_choice("selection", rule, SELECTION_RULES)
     if max_model_kib is not None and not max_model_kib > 0:
         raise LPGNASError(f"max_model_kib: {max_model_kib!r} is not allowed; allowed: null or a number > 0")
-    for name, value in (("candidates", candidates), ("samples", samples)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "candidates" else 0):
-            raise LPGNASError(f"{name}: {value!r} is not allowed; allowed: an integer >= "
-                              f"{1 if name == 'candidates' else 0}")
+    require_integer("candidates", candidates, 1)
+    require_integer("samples", samples, 0)
 
 
 def choose(candidates: list[Candidate], rule: str, max_model_kib: Optional[float] = None) -> Candidate:

@@ -27,3 +27,19 @@ def import_class(class_path: str) -> Optional[type]:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError, ValueError):
         return None
+
+
+def require_integer(name: str, value: object, minimum: int, *, nullable: bool = False) -> None:
+    """Raise the one-line error unless ``value`` is an integer >= ``minimum`` (or None if ``nullable``)."""
+    if nullable and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        allowed = f"{'null or ' if nullable else ''}an integer >= {minimum}"
+        raise LPGNASError(f"{name}: {value!r} is not allowed; allowed: {allowed}")
+
+
+def require_choice(name: str, value: object, allowed) -> None:
+    """Raise the one-line error unless ``value`` is one of ``allowed`` (names, or a Registry)."""
+    names = allowed.names() if hasattr(allowed, "names") else list(allowed)
+    if value not in names:
+        raise LPGNASError(f"{name}: {value!r} is not allowed; allowed: {', '.join(map(str, names))}")
