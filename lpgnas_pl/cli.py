@@ -21,6 +21,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from callbacks.checkpoint import BestCheckpoint, LatestCheckpoint, StopOnSignal
 from lpgnas_pl.cli_errors import parse_error_line
 from lpgnas_pl.data import GraphDataModule
+from lpgnas_pl.export.command import EXPORT_HELP, export_parser, run_export
 from lpgnas_pl.fixed import FixedGNN
 from lpgnas_pl.loggers import SaveConfig, claim_version
 from lpgnas_pl.search.derivation import derive
@@ -96,9 +97,10 @@ class LPGNASCLI(LightningCLI):
         })
 
     def _add_subcommands(self, parser: LightningArgumentParser, **kwargs) -> None:
-        """Lightning's fit/validate/test/predict, and ``derive`` in the help (``main`` runs it)."""
+        """Lightning's fit/validate/test/predict, and ``derive`` and ``export`` in the help (``main`` runs them)."""
         super()._add_subcommands(parser, **kwargs)
         parser._subcommands_action.add_subcommand("derive", derive_parser(), help=DERIVE_HELP)
+        parser._subcommands_action.add_subcommand("export", export_parser(), help=EXPORT_HELP)
 
     def after_fit(self) -> None:
         """Says where the run landed and, for a model that can be tested, how to test it."""
@@ -130,6 +132,9 @@ def run_derive(args: list[str]) -> None:
     print(f"derived architecture: {path}\nretrain it: lpgnas fit --config {path}")
 
 
+OWN_COMMANDS = {"derive": run_derive, "export": run_export}
+
+
 def build_cli(args: Optional[list[str]] = None, run: bool = True) -> LPGNASCLI:
     """Parses ``args`` (default: sys.argv) and runs the subcommand; returns the CLI object."""
     return LPGNASCLI(
@@ -146,14 +151,14 @@ def build_cli(args: Optional[list[str]] = None, run: bool = True) -> LPGNASCLI:
 
 
 def main(args: Optional[list[str]] = None) -> None:
-    """Entry point of ``lpgnas fit|validate|test|predict|derive``; bad input exits 2 with one line."""
+    """Entry point of ``lpgnas fit|validate|test|predict|derive|export``; bad input exits 2 with one line."""
     os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
     warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\).*")
     warnings.filterwarnings("ignore", message=".*dirpath has changed from.*")
     argv = sys.argv[1:] if args is None else args
     try:
-        if argv[:1] == ["derive"]:
-            run_derive(argv[1:])
+        if argv[:1] and argv[0] in OWN_COMMANDS:
+            OWN_COMMANDS[argv[0]](argv[1:])
         else:
             cli = build_cli(args)  # None, not sys.argv[1:]: Lightning warns when it is given both
             stopped = next((c.signal_received for c in cli.trainer.callbacks if isinstance(c, StopOnSignal)), None)

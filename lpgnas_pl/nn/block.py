@@ -189,7 +189,11 @@ class GNNBlock(MessagePassing):
         path = replace(path, steps=self.steps)
         if path.mixed:
             return self.mixed_forward(x, edge_index, path)
-        num_nodes, heads, hidden = x.size(0), path.heads, path.hidden
+        return self.from_linear(self.linear_map(x, path), edge_index, path)
+
+    def linear_map(self, x: Tensor, path: BlockPath) -> Tensor:
+        """Q(x) Q(W)^T + Q(b) of the path's slice (N x heads*hidden), before ``linear.output``."""
+        heads, hidden = path.heads, path.hidden
         in_hidden = path.in_hidden or x.size(1) // path.in_heads
         weight = self.shared_weight()[:heads, :hidden, :path.in_heads, :in_hidden].reshape(heads * hidden, -1)
         bias = self.bias.view(self.heads, self.hidden)[:heads, :hidden].reshape(-1)
@@ -200,7 +204,13 @@ class GNNBlock(MessagePassing):
         h = F.linear(x_q, weight_q)
         h = path.error_gated("linear.input", h, lambda: F.linear(x, weight_q))
         h = path.error_gated("linear.weight", h, lambda: F.linear(x_q, weight))
-        h = torch.add(path.quantize("linear.weight", bias), h, alpha=path.input_scale)
+        return torch.add(path.quantize("linear.weight", bias), h, alpha=path.input_scale)
+
+    def from_linear(self, h: Tensor, edge_index: Tensor, path: BlockPath) -> Tensor:
+        """The rest of a single-path block on the linear map's output ``h``: ``linear.output``,
+        attention, aggregation, heads and activation (``path.steps`` set). Integer inference
+        (``lpgnas_pl.export.integer``) computes ``h`` its own way and continues here."""
+        num_nodes, heads, hidden = h.size(0), path.heads, path.hidden
         h = path.quantize("linear.output", h)
         h = path.gated("heads", path.gated("hidden", h.view(num_nodes, heads, hidden)))
         alpha = self.attentions[path.attention](h, edge_index, num_nodes, partial(path.quantize, "attention.weight"))

@@ -60,6 +60,11 @@ class StepSizes(nn.Module):
             self._ready.add(key)
         return log_step.exp()
 
+    def mark_initialised(self) -> None:
+        """Every step is known to be set (loaded from an export file, which holds no unset step):
+        no first-use check, whose device read a traced graph (ONNX export) cannot hold."""
+        self._ready.update(name for name, _ in self.named_parameters(recurse=False))
+
     def _load_from_state_dict(self, *args, **kwargs) -> None:
         self._ready.clear()  # loaded steps may be uninitialised ones
         super()._load_from_state_dict(*args, **kwargs)
