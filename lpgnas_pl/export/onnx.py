@@ -9,6 +9,7 @@ quantised in the graph (Round, Clip) as in the quantisation-aware network.
 from __future__ import annotations
 
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Union
 
@@ -45,6 +46,7 @@ class Graph(nn.Module):
 def export_onnx(exported: ExportedGNN, path: Union[str, Path]) -> Path:
     """Writes the ONNX graph of ``exported`` (inputs ``x``: float32 N x F, ``edge_index``: int64 2 x E)."""
     require_onnx()
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)  # torchvision ops
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(7, exported.num_features, generator=generator)
     edge_index = torch.randint(0, 7, (2, 20), generator=generator)

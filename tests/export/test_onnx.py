@@ -26,3 +26,15 @@ def test_onnxruntime_gives_the_pytorch_logits_on_graphs_of_any_size(tmp_path, we
             expected = exported(x, edge_index).numpy()
         logits = session.run(None, {"x": x.numpy(), "edge_index": edge_index.numpy()})[0]
         np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_lpgnas_export_format_onnx_writes_a_graph_with_the_checkpoints_logits(tmp_path, capsys):
+    from lpgnas_pl.cli import main
+    from tests.test_checkpoint_compat import FIXTURES, graph
+    main(["export", "--ckpt_path", str(FIXTURES / "fixed_v0.ckpt"), "--output", str(tmp_path / "net.onnx"),
+          "--format", "onnx"])
+    assert "ONNX opset 18" in capsys.readouterr().out
+    data = graph()
+    logits = ort.InferenceSession(str(tmp_path / "net.onnx")).run(None, {"x": data.x.numpy(),
+                                                                         "edge_index": data.edge_index.numpy()})[0]
+    np.testing.assert_allclose(logits, torch.load(FIXTURES / "logits_v0.pt")["fixed"].numpy(), rtol=1e-5, atol=1e-5)
