@@ -51,10 +51,10 @@ def scale_of(quantizer: Quantizer, values: Tensor, step: Tensor | None = None) -
 
 
 def signed_codes(values: Tensor, scale: Tensor) -> Tensor:
-    """round(values / scale) as int64 (0 where the scale is 0: an all-zero ternary tensor)."""
+    """round(values / scale), integer-valued float32 (0 where the scale is 0: an all-zero ternary tensor)."""
     if float(scale) == 0:
-        return torch.zeros(values.shape, dtype=torch.int64)
-    return torch.round(values.detach() / scale).to(torch.int64)
+        return torch.zeros_like(values.detach())
+    return torch.round(values.detach() / scale)
 
 
 def pack(codes: Tensor, bits: int) -> bytes:
@@ -74,15 +74,11 @@ def unpack(data: bytes, bits: int, count: int) -> Tensor:
     return (stream.view(count, bits) << torch.arange(bits)).sum(1)
 
 
-def packed_bytes(count: int, bits: int) -> int:
-    return math.ceil(count * bits / 8)
-
-
 def encode(option: str, values: Tensor, step: Tensor | None = None) -> tuple[bytes, float]:
     """Quantised ``values`` of ``option`` as packed codes and their scale."""
     quantizer = get_quantizer(option)
     layout, scale = code_format(quantizer), scale_of(quantizer, values, step)
-    codes = signed_codes(values, scale)
+    codes = signed_codes(values, scale).to(torch.int64)
     return pack((codes + layout.offset) // layout.stride, layout.bits), float(scale)
 
 
@@ -92,7 +88,11 @@ def decode_codes(option: str, data: bytes, count: int) -> Tensor:
     return unpack(data, layout.bits, count) * layout.stride - layout.offset
 
 
+def dequantise(codes: Tensor, scale: float) -> Tensor:
+    """The float32 values of signed ``codes``: codes times the scale, bit for bit what the quantiser formed."""
+    return codes.to(torch.float32) * torch.tensor(scale, dtype=torch.float32)
+
+
 def decode(option: str, data: bytes, shape: tuple[int, ...], scale: float) -> Tensor:
-    """The float32 values ``encode`` stored: codes times the scale, bit for bit."""
-    count = math.prod(shape)
-    return (decode_codes(option, data, count).to(torch.float32) * torch.tensor(scale, dtype=torch.float32)).view(shape)
+    """The float32 values ``encode`` stored."""
+    return dequantise(decode_codes(option, data, math.prod(shape)), scale).view(shape)

@@ -10,7 +10,7 @@ from lpgnas_pl.export.container import export_network, load_exported
 from lpgnas_pl.export.onnx import export_onnx
 from lpgnas_pl.fixed import FixedGNN
 from lpgnas_pl.nn.sizes import model_size_bits
-from lpgnas_pl.utils.checkpoints import check_ckpt_path, load_checkpoint
+from lpgnas_pl.utils.checkpoints import check_ckpt_path
 from lpgnas_pl.utils.errors import LPGNASError
 
 EXPORT_HELP = ("Writes a FixedGNN checkpoint at its bits (.lpq: packed codes, reloaded by "
@@ -30,8 +30,7 @@ def export_checkpoint(ckpt_path: str, output: Optional[str] = None, format: Lite
         raise LPGNASError(f"format: {format!r} is not allowed; allowed: {', '.join(SUFFIXES)}")
     if not Path(ckpt_path).is_file():
         raise LPGNASError(f"ckpt_path: {ckpt_path!r} is not a file; allowed: a checkpoint saved by lpgnas_pl.FixedGNN")
-    load_checkpoint(ckpt_path)  # one line for a file that is not a checkpoint
-    check_ckpt_path(ckpt_path, "lpgnas_pl.FixedGNN")
+    check_ckpt_path(ckpt_path, "lpgnas_pl.FixedGNN")  # one line for another class or a file that is no checkpoint
     model = FixedGNN.load_from_checkpoint(ckpt_path, map_location="cpu").eval()
     hp = model.hparams
     target = Path(output) if output else Path(ckpt_path).with_suffix(SUFFIXES[format])

@@ -20,7 +20,7 @@ from typing import Union
 import torch
 from torch import Tensor, nn
 
-from lpgnas_pl.export.codes import decode, decode_codes, encode
+from lpgnas_pl.export.codes import decode_codes, dequantise, encode
 from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.network import GNN
 from lpgnas_pl.quant.components import COMPONENTS
@@ -128,9 +128,10 @@ def load_exported(path: Union[str, Path]) -> ExportedGNN:
         if option == "float32":
             state[entry["name"]] = torch.frombuffer(bytearray(chunk), dtype=torch.float32).view(shape).clone()
         else:
-            state[entry["name"]] = decode(option, chunk, shape, entry["scale"])
+            signed = decode_codes(option, chunk, math.prod(shape)).view(shape)
+            state[entry["name"]] = dequantise(signed, entry["scale"])
             layer, _, name = entry["name"][len("blocks."):].partition(".")
             if name == "weight":
-                codes[int(layer)] = (decode_codes(option, chunk, math.prod(shape)).view(shape), entry["scale"])
+                codes[int(layer)] = (signed, entry["scale"])
     architecture = Architecture.from_dict(header["architecture"])
     return ExportedGNN(architecture, header["num_features"], header["num_classes"], state, codes)

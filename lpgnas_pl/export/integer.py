@@ -16,7 +16,7 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
-from lpgnas_pl.export.codes import code_format, scale_of
+from lpgnas_pl.export.codes import code_format, scale_of, signed_codes
 from lpgnas_pl.export.container import ExportedGNN
 from lpgnas_pl.nn.block import BlockPath, GNNBlock
 from lpgnas_pl.nn.network import SPARSE_INPUT
@@ -37,8 +37,7 @@ def integer_linear(block: GNNBlock, path: BlockPath, x: Tensor, weight_codes: Te
     x_q = quantizer.value(x, step)
     x_scale = scale_of(quantizer, x_q, step)
     dtype = accumulator(code_format(quantizer).bits, weight_bits, x.size(1))
-    x_codes = torch.round(x_q / x_scale) if float(x_scale) else torch.zeros_like(x_q)  # integers, still float32
-    products = integer_product(x_codes, weight_codes.to(dtype), dtype)
+    products = integer_product(signed_codes(x_q, x_scale), weight_codes.to(dtype), dtype)
     return products.to(torch.float32) * (x_scale * weight_scale) + block.bias
 
 

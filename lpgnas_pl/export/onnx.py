@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Union
 
 import torch
-from torch import Tensor, nn
 
 from lpgnas_pl.export.container import ExportedGNN
 from lpgnas_pl.utils.errors import LPGNASError
@@ -32,17 +31,6 @@ def require_onnx() -> None:
                           f"export extra, {EXTRA}")
 
 
-class Graph(nn.Module):
-    """``(x, edge_index) -> logits`` of the exported network, the signature the ONNX graph gets."""
-
-    def __init__(self, exported: ExportedGNN) -> None:
-        super().__init__()
-        self.exported = exported
-
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        return self.exported(x, edge_index)
-
-
 def export_onnx(exported: ExportedGNN, path: Union[str, Path]) -> Path:
     """Writes the ONNX graph of ``exported`` (inputs ``x``: float32 N x F, ``edge_index``: int64 2 x E)."""
     require_onnx()
@@ -51,7 +39,7 @@ def export_onnx(exported: ExportedGNN, path: Union[str, Path]) -> Path:
     x = torch.rand(7, exported.num_features, generator=generator)
     edge_index = torch.randint(0, 7, (2, 20), generator=generator)
     dims = {"x": {0: torch.export.Dim("num_nodes")}, "edge_index": {1: torch.export.Dim("num_edges")}}
-    program = torch.onnx.export(Graph(exported).eval(), (x, edge_index), dynamo=True, opset_version=OPSET,
+    program = torch.onnx.export(exported.eval(), (x, edge_index), dynamo=True, opset_version=OPSET,
                                 input_names=["x", "edge_index"], output_names=["logits"], dynamic_shapes=dims,
                                 verbose=False)
     path = Path(path)
