@@ -19,11 +19,13 @@ def graph():
 
 
 def test_old_fixed_checkpoint_gives_the_old_logits():
+    """To float32 rounding: the neighbourhood sum became a sparse product (another summation order)
+    after the fixture was written; its logits are up to 5.1, 1.2e-7 apart today."""
     data = graph()
     model = FixedGNN.load_from_checkpoint(FIXTURES / "fixed_v0.ckpt", map_location="cpu").eval()
     with torch.no_grad():
         logits = model(data.x, data.edge_index)
-    assert torch.equal(logits, torch.load(FIXTURES / "logits_v0.pt")["fixed"])
+    assert torch.allclose(logits, torch.load(FIXTURES / "logits_v0.pt")["fixed"], rtol=0, atol=1e-6)
 
 
 def test_old_search_checkpoint_refuses_its_supernet_in_one_line():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +22,7 @@ from torch_geometric.nn.resolver import aggregation_resolver
 from lpgnas_pl.nn.activations import ACTIVATIONS
 from lpgnas_pl.nn.aggregations import AGGREGATIONS
 from lpgnas_pl.nn.attention import ATTENTIONS
+from lpgnas_pl.nn.sparse_product import NeighbourhoodSum, SparseInput, linear
 from lpgnas_pl.quant.mixture import mixed_quantize
 from lpgnas_pl.quant.quantizers import Quantizer, get_quantizer
 from lpgnas_pl.quant.steps import StepSizes
@@ -172,6 +173,7 @@ class GNNBlock(MessagePassing):
         )
         self.steps = StepSizes(quant_options or {})
         self.attention_dropout = attention_dropout
+        self.neighbourhood_sum = NeighbourhoodSum()
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -185,14 +187,15 @@ class GNNBlock(MessagePassing):
         """The weight viewed as heads x hidden x in_heads x in_hidden (how slices are taken)."""
         return self.weight.view(self.heads, self.hidden, self.in_heads, self.in_channels // self.in_heads)
 
-    def forward(self, x: Tensor, edge_index: Tensor, path: BlockPath) -> Tensor:
+    def forward(self, x: Union[Tensor, SparseInput], edge_index: Tensor, path: BlockPath) -> Tensor:
         path = replace(path, steps=self.steps)
         if path.mixed:
-            return self.mixed_forward(x, edge_index, path)
+            return self.mixed_forward(x.to_dense() if isinstance(x, SparseInput) else x, edge_index, path)
         return self.from_linear(self.linear_map(x, path), edge_index, path)
 
-    def linear_map(self, x: Tensor, path: BlockPath) -> Tensor:
-        """Q(x) Q(W)^T + Q(b) of the path's slice (N x heads*hidden), before ``linear.output``."""
+    def linear_map(self, x: Union[Tensor, SparseInput], path: BlockPath) -> Tensor:
+        """Q(x) Q(W)^T + Q(b) of the path's slice (N x heads*hidden), before ``linear.output``; a
+        sparse input is quantised on its nonzeros where the option keeps zeros."""
         heads, hidden = path.heads, path.hidden
         in_hidden = path.in_hidden or x.size(1) // path.in_heads
         weight = self.shared_weight()[:heads, :hidden, :path.in_heads, :in_hidden].reshape(heads * hidden, -1)
@@ -200,10 +203,14 @@ class GNNBlock(MessagePassing):
         # The linear map is bilinear in (x, W), so the error gates of linear.input and
         # linear.weight act on its output: Q(x) Q(W)^T minus x Q(W)^T (or Q(x) W^T) is the error
         # the gate scales, with no input- or weight-gradient matmul needed for the gate.
-        x_q, weight_q = path.apply("linear.input", x), path.apply("linear.weight", weight)
-        h = F.linear(x_q, weight_q)
-        h = path.error_gated("linear.input", h, lambda: F.linear(x, weight_q))
-        h = path.error_gated("linear.weight", h, lambda: F.linear(x_q, weight))
+        if isinstance(x, SparseInput) and not path.quantizer("linear.input").keeps_zeros:
+            x = x.to_dense()
+        quantize_input = partial(path.apply, "linear.input")
+        x_q = x.map(quantize_input) if isinstance(x, SparseInput) else quantize_input(x)
+        weight_q = path.apply("linear.weight", weight)
+        h = linear(x_q, weight_q)
+        h = path.error_gated("linear.input", h, lambda: linear(x, weight_q))
+        h = path.error_gated("linear.weight", h, lambda: linear(x_q, weight))
         return torch.add(path.quantize("linear.weight", bias), h, alpha=path.input_scale)
 
     def from_linear(self, h: Tensor, edge_index: Tensor, path: BlockPath) -> Tensor:
@@ -216,7 +223,7 @@ class GNNBlock(MessagePassing):
         alpha = self.attentions[path.attention](h, edge_index, num_nodes, partial(path.quantize, "attention.weight"))
         alpha = path.gated("attention", path.quantize("attention.output", alpha))
         alpha = F.dropout(alpha, self.attention_dropout, self.training)
-        out = self.propagate(edge_index, h=h, alpha=alpha, aggregation=path.aggregation, size=(num_nodes, num_nodes))
+        out = self.aggregate_neighbours(h, alpha, edge_index, path.aggregation)
         out = path.gated("aggregation", path.quantize("aggregate.output", out))
         out = out.reshape(num_nodes, -1) if self.concat else out.mean(dim=1)
         return path.gated("activation", ACTIVATIONS.get(path.activation)(out))
@@ -259,6 +266,13 @@ class GNNBlock(MessagePassing):
         at_zero = torch.stack([activation(out.new_zeros(())) for activation in activations])
         at_zero = (path.gates["activation"] @ at_zero.to(out)).detach() * (1 - mask.detach())
         return (activated - at_zero).reshape(num_nodes, -1)
+
+    def aggregate_neighbours(self, h: Tensor, alpha: Tensor, edge_index: Tensor, aggregation: str) -> Tensor:
+        """aggr_j alpha_ij h_j: a sparse product for sum and mean (no per-edge messages kept), PyG's
+        message passing otherwise, and in an ONNX export (which has no sparse tensors)."""
+        if aggregation in NeighbourhoodSum.AGGREGATIONS and not torch.onnx.is_in_onnx_export():
+            return self.neighbourhood_sum(h, alpha, edge_index, aggregation)
+        return self.propagate(edge_index, h=h, alpha=alpha, aggregation=aggregation, size=(h.size(0), h.size(0)))
 
     def message(self, h_j: Tensor, alpha: Tensor) -> Tensor:
         return alpha.unsqueeze(-1) * h_j

@@ -128,7 +128,8 @@ def initial_step(x: Tensor, positive: int, kind: str) -> Tensor:
 @dataclass(frozen=True)
 class Quantizer:
     """A named quantisation option; ``bits`` is what one stored value costs. ``levels`` (Qn, Qp):
-    a learned-step integer format, called with its step size."""
+    a learned-step integer format, called with its step size. ``keeps_zeros``: float32 and fixed
+    point (binary and ternary scale by a whole-tensor mean, LSQ's step gradient by its size)."""
 
     name: str
     bits: int
@@ -136,6 +137,7 @@ class Quantizer:
     low: float = float("-inf")
     high: float = float("inf")
     levels: Optional[tuple[int, int]] = None
+    keeps_zeros: bool = False  # elementwise with Q(0) = 0: a sparse tensor may be quantised on its nonzeros
 
     @property
     def learned(self) -> bool:
@@ -164,7 +166,8 @@ def fixed_point(integer_bits: int, fraction_bits: int) -> Quantizer:
     step = 2.0 ** -fraction_bits
     low, high = -(2.0 ** (integer_bits - 1)), 2.0 ** (integer_bits - 1) - step
     function = partial(round_fixed_point, step=step, low=low, high=high)
-    return Quantizer(f"fix{integer_bits}.{fraction_bits}", integer_bits + fraction_bits, function, low, high)
+    return Quantizer(f"fix{integer_bits}.{fraction_bits}", integer_bits + fraction_bits, function, low, high,
+                     keeps_zeros=True)
 
 
 def learned_integer(signed: bool, bits: int) -> Quantizer:
@@ -174,7 +177,7 @@ def learned_integer(signed: bool, bits: int) -> Quantizer:
 
 
 NAMED = {
-    "float32": Quantizer("float32", 32, identity),
+    "float32": Quantizer("float32", 32, identity, keeps_zeros=True),
     "binary": Quantizer("binary", 1, binarise, -1.0, 1.0),
     "ternary": Quantizer("ternary", 2, ternarise, -1.0, 1.0),
 }

@@ -20,20 +20,21 @@ def test_network_shapes_and_self_loops():
 
 
 def test_sparse_input_dropout_has_the_distribution_of_dropout():
-    """A 2%-dense input: zeros stay zero, each nonzero is kept with probability 1 - p, unscaled (the
-    block applies 1 / (1 - p) after its input quantiser); eval mode passes the input unchanged."""
+    """A 2%-dense input reaches the first block as its nonzeros: zeros stay zero, each nonzero is
+    kept with probability 1 - p, unscaled (the block applies 1 / (1 - p) after its input
+    quantiser); eval mode passes the input unchanged."""
     torch.manual_seed(0)
     x = torch.zeros(200, 100)
     x.view(-1)[torch.randperm(20_000)[:400]] = torch.rand(400) + 0.5
     net = GNN(Architecture(layers=[{"attention": "const", "aggregation": "sum"}]), 100, 3, dropout=0.3).train()
-    kept = torch.stack([net.input_dropout(x) for _ in range(500)])
+    kept = torch.stack([net.network_input(x).to_dense() for _ in range(500)])
     nonzero = x != 0
     assert net._nonzeros[1] is not None  # the sparse path ran
     assert (kept[:, ~nonzero] == 0).all()
     survived = kept[:, nonzero] != 0
     assert torch.equal(kept[:, nonzero][survived], x[nonzero].expand_as(survived)[survived])
     assert abs(survived.float().mean().item() - 0.7) < 0.01
-    assert net.eval().input_dropout(x) is x
+    assert torch.equal(net.eval().network_input(x).to_dense(), x)
 
 
 def test_training_forward_is_dropout_with_the_scale_after_the_input_quantiser():
@@ -48,7 +49,7 @@ def test_training_forward_is_dropout_with_the_scale_after_the_input_quantiser():
     torch.manual_seed(1)
     out = net(x, edge_index)
     torch.manual_seed(1)
-    masked = net.input_dropout(x)
+    masked = net.network_input(x)
     assert (masked == 0).any() and torch.allclose(out, net.eval()(masked / 0.5, edge_index), atol=1e-6)
     learned = GNN(Architecture(layers=[{**layer, "quant": {"linear.input": "int4"}}]), 5, 3, dropout=0.5).train()
     learned(torch.ones(40, 5), torch.tensor([[0], [1]]))
