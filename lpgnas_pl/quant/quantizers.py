@@ -50,7 +50,7 @@ class ClippedStraightThrough(torch.autograd.Function):
 
 
 def round_fixed_point(x: Tensor, step: float, low: float, high: float) -> Tensor:
-    return torch.clamp(torch.round(x / step) * step, low, high)
+    return torch.round(x / step).mul_(step).clamp_(low, high)  # in place on the one new tensor
 
 
 def binarise(x: Tensor) -> Tensor:
@@ -69,7 +69,7 @@ def ternarise(x: Tensor) -> Tensor:
 
 def learned_step_value(x: Tensor, step: Tensor, negative: int, positive: int) -> Tensor:
     """s * clamp(round(x / s), -Qn, Qp), the value alone."""
-    return torch.clamp(torch.round(x / step), -negative, positive) * step
+    return torch.round(x / step).clamp_(-negative, positive).mul_(step)
 
 
 class LearnedStepRound(torch.autograd.Function):
