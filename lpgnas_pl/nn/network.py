@@ -73,7 +73,7 @@ class BlockStack(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.dropout = dropout
         self._self_loops: Optional[tuple[Tensor, int, Tensor]] = None
-        self._nonzeros: Optional[tuple[Tensor, Optional[SparsePattern]]] = None
+        self._nonzeros: Optional[tuple[Tensor, Optional[SparseInput], int]] = None
 
     def self_looped(self, edge_index: Tensor, num_nodes: int) -> Tensor:
         """``with_self_loops(edge_index, num_nodes)``, computed once per graph (the cache holds the
@@ -85,22 +85,22 @@ class BlockStack(nn.Module):
 
     def network_input(self, x: Tensor) -> Union[Tensor, SparseInput]:
         """The first block's input: where under a quarter of ``x`` is nonzero, its nonzeros alone
-        (their pattern found once per input tensor), dropout's mask drawn on them only; ``x``
+        (found once per input tensor and version), dropout's mask drawn on them only; ``x``
         itself, masked, otherwise (and in an ONNX export, which has no sparse tensors)."""
         if torch.onnx.is_in_onnx_export():
             return self.mask(x)
         cached = self._nonzeros
-        if cached is None or cached[0] is not x:
+        if cached is None or cached[0] is not x or cached[2] != x._version:  # _version: no in-place edit since
             sparse = x.numel() > 0 and int(torch.count_nonzero(x)) < SPARSE_INPUT * x.numel()
             pattern = SparsePattern.build(*x.nonzero(as_tuple=True), tuple(x.shape)) if sparse else None
-            self._nonzeros = cached = (x, pattern)
-        pattern = cached[1]
-        if pattern is None:
+            values = None if pattern is None else SparseInput(x[pattern.rows, pattern.cols], pattern)
+            self._nonzeros = cached = (x, values, x._version)
+        if cached[1] is None:
             return self.mask(x)
-        values = x[pattern.rows, pattern.cols]
-        if self.training and self.dropout > 0:
-            values = values * (torch.rand(values.shape, device=x.device) >= self.dropout)
-        return SparseInput(values, pattern)
+        values, pattern = cached[1].values, cached[1].pattern
+        if not self.training or self.dropout == 0:
+            return cached[1]
+        return SparseInput(values * (torch.rand(values.shape, device=x.device) >= self.dropout), pattern)
 
     def mask(self, x: Tensor) -> Tensor:
         """Dropout's mask alone (no 1 / (1 - p)); ``x`` itself when not training."""

@@ -115,3 +115,14 @@ def test_sparse_network_input_gives_the_dense_input_results(monkeypatch, option)
     for (out, grad), (want, want_grad) in pairs:
         assert torch.allclose(out, want, atol=1e-5) and torch.allclose(grad, want_grad, atol=1e-5)
         assert grad.abs().sum() > 0
+
+
+def test_an_input_changed_in_place_is_read_again():
+    x = torch.zeros(10, 8)
+    x[0, 1] = 1.0
+    net = GNN(Architecture(layers=[{"attention": "const", "aggregation": "sum"}]), 8, 2).eval()
+    first = net.network_input(x)
+    assert net.network_input(x) is first
+    x[3, 4] = 2.0
+    again = net.network_input(x)
+    assert torch.equal(again.to_dense(), x) and again.values.numel() == 2

@@ -171,3 +171,34 @@ def test_a_mixture_within_reach_has_the_same_value_and_reaches_every_candidate(r
     grad = samples["layer0_hidden"].grad
     assert grad[0] != grad[1] if reach else grad[0] == grad[1]  # 8 is beyond a reach of 0
     assert grad[2] == grad[1]  # 16 is beyond the reach: it shares the widest run's mask
+
+
+def test_a_step_on_several_prefixes_moves_what_one_of_them_ran_as_a_full_step_would_and_nothing_else():
+    """Two ranks' prefixes [:2, :4] and [:4, :2] of an 8 x 8 weight (stepped on their 4 x 4 box): the
+    entries either ran get exactly the full Adam step's values and moments (weight decay and momentum
+    included); every other entry, [2:4, 2:4] of the box among them, keeps its value and moments."""
+    torch.manual_seed(0)
+    weight = torch.nn.Parameter(torch.randn(8, 8))
+    reference = torch.nn.Parameter(weight.detach().clone())
+    optimizers = [torch.optim.Adam([p], lr=0.1, weight_decay=0.01) for p in (weight, reference)]
+    ran = torch.zeros(8, 8, dtype=torch.bool)
+    ran[:2, :4] = ran[:4, :2] = True
+    for step in range(3):
+        grad = torch.randn(8, 8) * ran
+        before = weight.detach().clone()
+        moments = {k: v.clone() for k, v in optimizers[0].state[weight].items()} if step else None
+        weight.grad, reference.grad = grad.clone(), grad.clone()
+        with keep_unsampled(optimizers[0], [(weight, (8, 8), (2, 4)), (weight, (8, 8), (4, 2))]):
+            optimizers[0].step()
+        optimizers[1].step()
+        assert optimizers[0].param_groups[0]["params"][0] is weight
+        assert torch.equal(weight[ran], reference[ran]) and not torch.equal(weight[ran], before[ran])
+        assert torch.equal(weight[~ran], before[~ran])
+        for name in ("exp_avg", "exp_avg_sq"):
+            state = optimizers[0].state[weight][name]
+            assert state.shape == (8, 8) and torch.equal(state[ran], optimizers[1].state[reference][name][ran])
+            assert torch.equal(state[~ran], moments[name][~ran] if step else torch.zeros(int((~ran).sum())))
+        with torch.no_grad():
+            reference.copy_(weight)  # the full step moved the entries that did not run; start level again
+        for name in ("exp_avg", "exp_avg_sq"):
+            optimizers[1].state[reference][name].copy_(optimizers[0].state[weight][name])
