@@ -1,20 +1,21 @@
 """Products of a sparse matrix with a dense one, with a pattern built once per graph.
 
 Two products of a GNN block are sparse: the network's input features (bag-of-words: 1.3% nonzero
-on Cora) times the first linear weight, and the neighbourhood sum out_i = sum_j alpha_ij h_j, a
-block-diagonal matrix (one block per head; rows target x head, columns source x head) times h.
+on Cora) times the first linear weight, and the neighbourhood sum out_i = sum_j alpha_ij h_j, per
+head the graph's matrix (rows target, columns source) with that head's coefficients, times h.
 Done densely, the first multiplies 98.7% zeros and the second gathers and scatters E x heads x
 hidden message tensors (108 MB each on Cora's widest candidate, two kept for the backward pass).
-Here both are one CSR product; the backward pass multiplies by the transpose (its CSR order
+Here both are CSR products; the backward pass multiplies by the transpose (its CSR order
 built with the pattern) and, where the values need a gradient, computes <grad_row, dense_col>
 per stored value in chunks of bounded size. The index work is done once per pattern and reused
 while the same graph comes back (the caches hold the tensors themselves, as ``BlockStack`` does).
+No tensor of E x heads entries is built: one pattern serves every head count and every block.
 """
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Callable, Union
 
 import torch
 import torch.nn.functional as F
@@ -57,8 +58,9 @@ class SparsePattern:
 
 
 def value_products(grad: Tensor, dense: Tensor, pattern: SparsePattern) -> Tensor:
-    """<grad[row], dense[col]> for every stored value, a bounded number of values at a time."""
-    step = max(1, CHUNK_ELEMENTS // max(1, dense.size(1)))
+    """<grad[row], dense[col]> over the last dimension for every stored value (2-D operands), or per
+    head (N x heads x hidden operands: one column per head), a bounded number of values at a time."""
+    step = max(1, CHUNK_ELEMENTS // max(1, dense[0].numel()))
     rows, cols = pattern.rows, pattern.cols
     return torch.cat([(grad.index_select(0, rows[i:i + step]) * dense.index_select(0, cols[i:i + step])).sum(-1)
                       for i in range(0, rows.numel(), step)])
@@ -115,33 +117,49 @@ def linear(x: Union[Tensor, SparseInput], weight: Tensor) -> Tensor:
     return F.linear(x, weight)
 
 
+class HeadwiseProduct(torch.autograd.Function):
+    """Forward: out[:, k] = A_k @ h[:, k] per head k, A_k the ``pattern`` matrix with values
+    alpha[:, k] (alpha: nnz x heads, h: N x heads x hidden): one pattern for every head count."""
+
+    @staticmethod
+    def forward(ctx, alpha: Tensor, h: Tensor, pattern: SparsePattern) -> Tensor:
+        ctx.pattern = pattern
+        ctx.save_for_backward(alpha, h)
+        return torch.stack([pattern.matrix(alpha[:, k]) @ h[:, k] for k in range(h.size(1))], 1)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        alpha, h = ctx.saved_tensors
+        pattern = ctx.pattern
+        grad_alpha = value_products(grad, h, pattern) if ctx.needs_input_grad[0] else None
+        grad_h = None
+        if ctx.needs_input_grad[1]:
+            grad_h = torch.stack([pattern.matrix(alpha[:, k], transpose=True) @ grad[:, k] for k in range(h.size(1))], 1)
+        return grad_alpha, grad_h, None
+
+
 class NeighbourhoodSum:
-    """sum_j alpha_ij h_j per head (or the mean: over the incoming edges), as one sparse product;
-    keeps the patterns of the last graph, one per head count."""
+    """sum_j alpha_ij h_j per head (or the mean: over the incoming edges), one sparse product per
+    head. The pattern of the last graphs is shared by every block and head count (an index tensor
+    per edge and role, 8 in all: 70 MB at 10^6 edges), found by the edge index tensor itself and
+    its version, so no other tensor and no edited one is mistaken for it."""
 
     AGGREGATIONS = ("sum", "mean")
+    _cache: list[tuple[Tensor, int, int, SparsePattern, Tensor]] = []  # the last two graphs
+    CACHED_GRAPHS = 2
 
-    def __init__(self) -> None:
-        self._graph: Optional[tuple[Tensor, int]] = None
-        self._patterns: dict[int, SparsePattern] = {}
-        self._degree: Optional[Tensor] = None
-
-    def pattern(self, edge_index: Tensor, num_nodes: int, heads: int) -> SparsePattern:
-        graph = self._graph
-        if graph is None or graph[0] is not edge_index or graph[1] != num_nodes:
-            self._graph, self._patterns = (edge_index, num_nodes), {}
-            self._degree = torch.bincount(edge_index[1], minlength=num_nodes).clamp(min=1)
-        if heads not in self._patterns:
-            src, dst = edge_index
-            head = torch.arange(heads, device=edge_index.device)
-            self._patterns[heads] = SparsePattern.build((dst.unsqueeze(1) * heads + head).reshape(-1),
-                                                        (src.unsqueeze(1) * heads + head).reshape(-1),
-                                                        (num_nodes * heads, num_nodes * heads))
-        return self._patterns[heads]
+    @classmethod
+    def pattern(cls, edge_index: Tensor, num_nodes: int) -> tuple[SparsePattern, Tensor]:
+        """The (target, source) pattern of the graph and the in-degree of every node (at least 1)."""
+        for cached in cls._cache:
+            if cached[0] is edge_index and cached[1:3] == (edge_index._version, num_nodes):
+                return cached[3], cached[4]
+        pattern = SparsePattern.build(edge_index[1], edge_index[0], (num_nodes, num_nodes))
+        degree = torch.bincount(edge_index[1], minlength=num_nodes).clamp(min=1)
+        cls._cache = [(edge_index, edge_index._version, num_nodes, pattern, degree), *cls._cache][:cls.CACHED_GRAPHS]
+        return pattern, degree
 
     def __call__(self, h: Tensor, alpha: Tensor, edge_index: Tensor, aggregation: str) -> Tensor:
-        num_nodes, heads, hidden = h.shape
-        pattern = self.pattern(edge_index, num_nodes, heads)
-        out = sparse_product(alpha.reshape(-1), h.reshape(num_nodes * heads, hidden), pattern)
-        out = out.view(num_nodes, heads, hidden)
-        return out / self._degree.to(out.dtype).view(-1, 1, 1) if aggregation == "mean" else out
+        pattern, degree = self.pattern(edge_index, h.size(0))
+        out = HeadwiseProduct.apply(alpha, h, pattern)
+        return out / degree.to(out.dtype).view(-1, 1, 1) if aggregation == "mean" else out

@@ -53,11 +53,14 @@ def test_neighbourhood_sum_matches_gather_and_scatter_with_gradients(aggregation
         assert torch.allclose(got, want, atol=1e-5)
 
 
-def test_neighbourhood_sum_keeps_one_pattern_per_head_count_of_the_same_graph():
-    edge_index, summed = torch.tensor([[0, 1, 2], [1, 2, 0]]), NeighbourhoodSum()
-    first = summed.pattern(edge_index, 3, 2)
-    assert summed.pattern(edge_index, 3, 4) is not first and summed.pattern(edge_index, 3, 2) is first
-    assert summed.pattern(edge_index.clone(), 3, 2) is not first  # another tensor: rebuilt, never mistaken
+def test_neighbourhood_sum_keeps_one_pattern_per_graph_for_every_head_count_and_block():
+    edge_index = torch.tensor([[0, 1, 2], [1, 2, 0]])
+    first, _ = NeighbourhoodSum.pattern(edge_index, 3)
+    assert NeighbourhoodSum().pattern(edge_index, 3)[0] is first
+    assert NeighbourhoodSum.pattern(edge_index.clone(), 3)[0] is not first  # another tensor: never mistaken
+    edge_index[0, 0] = 2  # edited in place: read again
+    again, _ = NeighbourhoodSum.pattern(edge_index, 3)
+    assert again is not first and torch.equal(again.col, torch.tensor([2, 2, 1]))  # sources by target
 
 
 @pytest.mark.parametrize("aggregation", ["sum", "mean", "max"])
