@@ -11,7 +11,7 @@ from torch_geometric.utils import add_self_loops, remove_self_loops
 from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.attention import ATTENTIONS
 from lpgnas_pl.nn.block import BlockPath, GNNBlock
-from lpgnas_pl.nn.sparse_product import SparseInput, SparsePattern
+from lpgnas_pl.nn.sparse_product import SparseInput, SparsePattern, version
 from lpgnas_pl.quant.components import COMPONENTS
 
 SPARSE_INPUT = 0.25  # inputs with fewer nonzeros than this share reach the first block as a sparse matrix
@@ -90,11 +90,11 @@ class BlockStack(nn.Module):
         if torch.onnx.is_in_onnx_export():
             return self.mask(x)
         cached = self._nonzeros
-        if cached is None or cached[0] is not x or cached[2] != x._version:  # _version: no in-place edit since
+        if cached is None or cached[0] is not x or cached[2] != version(x):  # no in-place edit since
             sparse = x.numel() > 0 and int(torch.count_nonzero(x)) < SPARSE_INPUT * x.numel()
             pattern = SparsePattern.build(*x.nonzero(as_tuple=True), tuple(x.shape)) if sparse else None
             values = None if pattern is None else SparseInput(x[pattern.rows, pattern.cols], pattern)
-            self._nonzeros = cached = (x, values, x._version)
+            self._nonzeros = cached = (x, values, version(x))
         if cached[1] is None:
             return self.mask(x)
         values, pattern = cached[1].values, cached[1].pattern

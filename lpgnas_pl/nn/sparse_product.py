@@ -25,6 +25,12 @@ CHUNK_ELEMENTS = 1 << 24  # the values' gradient: at most this many products exi
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
 
 
+def version(tensor: Tensor) -> int:
+    """The tensor's in-place edit counter (an inference tensor has none: it can only be edited in
+    inference mode, which a cache keyed on it does not see)."""
+    return 0 if tensor.is_inference() else tensor._version
+
+
 @dataclass(frozen=True)
 class SparsePattern:
     """Where the values of a ``shape`` matrix sit (``rows``, ``cols``, in value order), and the CSR
@@ -152,11 +158,11 @@ class NeighbourhoodSum:
     def pattern(cls, edge_index: Tensor, num_nodes: int) -> tuple[SparsePattern, Tensor]:
         """The (target, source) pattern of the graph and the in-degree of every node (at least 1)."""
         for cached in cls._cache:
-            if cached[0] is edge_index and cached[1:3] == (edge_index._version, num_nodes):
+            if cached[0] is edge_index and cached[1:3] == (version(edge_index), num_nodes):
                 return cached[3], cached[4]
         pattern = SparsePattern.build(edge_index[1], edge_index[0], (num_nodes, num_nodes))
         degree = torch.bincount(edge_index[1], minlength=num_nodes).clamp(min=1)
-        cls._cache = [(edge_index, edge_index._version, num_nodes, pattern, degree), *cls._cache][:cls.CACHED_GRAPHS]
+        cls._cache = [(edge_index, version(edge_index), num_nodes, pattern, degree), *cls._cache][:cls.CACHED_GRAPHS]
         return pattern, degree
 
     def __call__(self, h: Tensor, alpha: Tensor, edge_index: Tensor, aggregation: str) -> Tensor:

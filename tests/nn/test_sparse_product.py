@@ -129,3 +129,18 @@ def test_an_input_changed_in_place_is_read_again():
     x[3, 4] = 2.0
     again = net.network_input(x)
     assert torch.equal(again.to_dense(), x) and again.values.numel() == 2
+
+
+def test_inference_mode_runs_the_sparse_paths():
+    """``lpgnas test`` runs under torch.inference_mode, whose tensors have no version counter."""
+    torch.manual_seed(0)
+    x = torch.zeros(30, 20)
+    x.view(-1)[torch.randperm(600)[:20]] = 1.0
+    edge_index = torch.randint(0, 30, (2, 80))
+    net = GNN(Architecture(layers=[{"attention": "gcn", "aggregation": "mean", "heads": 2, "hidden": 4,
+                                    "activation": "relu"}, {"attention": "const", "aggregation": "sum"}]), 20, 3).eval()
+    with torch.no_grad():
+        expected = net(x, edge_index)
+    with torch.inference_mode():
+        x_inf, edge_inf = x.clone(), edge_index.clone()
+        assert torch.equal(net(x_inf, edge_inf), expected) and torch.equal(net(x_inf, edge_inf), expected)
