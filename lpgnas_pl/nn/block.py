@@ -173,7 +173,6 @@ class GNNBlock(MessagePassing):
         )
         self.steps = StepSizes(quant_options or {})
         self.attention_dropout = attention_dropout
-        self.neighbourhood_sum = NeighbourhoodSum()
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -271,7 +270,7 @@ class GNNBlock(MessagePassing):
         """aggr_j alpha_ij h_j: a sparse product for sum and mean (no per-edge messages kept), PyG's
         message passing otherwise, and in an ONNX export (which has no sparse tensors)."""
         if aggregation in NeighbourhoodSum.AGGREGATIONS and not torch.onnx.is_in_onnx_export():
-            return self.neighbourhood_sum(h, alpha, edge_index, aggregation)
+            return NeighbourhoodSum.compute(h, alpha, edge_index, aggregation)
         return self.propagate(edge_index, h=h, alpha=alpha, aggregation=aggregation, size=(h.size(0), h.size(0)))
 
     def message(self, h_j: Tensor, alpha: Tensor) -> Tensor:

@@ -11,8 +11,9 @@ from torch_geometric.utils import add_self_loops, remove_self_loops
 from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.attention import ATTENTIONS
 from lpgnas_pl.nn.block import BlockPath, GNNBlock
-from lpgnas_pl.nn.sparse_product import SparseInput, SparsePattern, version
+from lpgnas_pl.nn.sparse_product import SparseInput, SparsePattern
 from lpgnas_pl.quant.components import COMPONENTS
+from lpgnas_pl.utils.tensor_cache import TensorCache
 
 SPARSE_INPUT = 0.25  # inputs with fewer nonzeros than this share reach the first block as a sparse matrix
 
@@ -72,16 +73,12 @@ class BlockStack(nn.Module):
         super().__init__()
         self.blocks = nn.ModuleList(blocks)
         self.dropout = dropout
-        self._self_loops: Optional[tuple[Tensor, int, Tensor]] = None
-        self._nonzeros: Optional[tuple[Tensor, Optional[SparseInput], int]] = None
+        self._self_loops = TensorCache()
+        self._nonzeros = TensorCache()
 
     def self_looped(self, edge_index: Tensor, num_nodes: int) -> Tensor:
-        """``with_self_loops(edge_index, num_nodes)``, computed once per graph (the cache holds the
-        input tensor itself, so no other tensor can be mistaken for it)."""
-        cached = self._self_loops
-        if cached is None or cached[0] is not edge_index or cached[1] != num_nodes:
-            self._self_loops = cached = (edge_index, num_nodes, with_self_loops(edge_index, num_nodes))
-        return cached[2]
+        """``with_self_loops(edge_index, num_nodes)``, computed once per graph."""
+        return self._self_loops.get(edge_index, num_nodes, lambda: with_self_loops(edge_index, num_nodes))
 
     def network_input(self, x: Tensor) -> Union[Tensor, SparseInput]:
         """The first block's input: where under a quarter of ``x`` is nonzero, its nonzeros alone
@@ -89,18 +86,20 @@ class BlockStack(nn.Module):
         itself, masked, otherwise (and in an ONNX export, which has no sparse tensors)."""
         if torch.onnx.is_in_onnx_export():
             return self.mask(x)
-        cached = self._nonzeros
-        if cached is None or cached[0] is not x or cached[2] != version(x):  # no in-place edit since
-            sparse = x.numel() > 0 and int(torch.count_nonzero(x)) < SPARSE_INPUT * x.numel()
-            pattern = SparsePattern.build(*x.nonzero(as_tuple=True), tuple(x.shape)) if sparse else None
-            values = None if pattern is None else SparseInput(x[pattern.rows, pattern.cols], pattern)
-            self._nonzeros = cached = (x, values, version(x))
-        if cached[1] is None:
+        sparse = self._nonzeros.get(x, None, lambda: self.nonzeros(x))
+        if sparse is None:
             return self.mask(x)
-        values, pattern = cached[1].values, cached[1].pattern
         if not self.training or self.dropout == 0:
-            return cached[1]
-        return SparseInput(values * (torch.rand(values.shape, device=x.device) >= self.dropout), pattern)
+            return sparse
+        return sparse.map(lambda values: values * (torch.rand(values.shape, device=x.device) >= self.dropout))
+
+    @staticmethod
+    def nonzeros(x: Tensor) -> Optional[SparseInput]:
+        """``x`` as its nonzeros where under ``SPARSE_INPUT`` of it is nonzero, else None."""
+        if x.numel() == 0 or int(torch.count_nonzero(x)) >= SPARSE_INPUT * x.numel():
+            return None
+        pattern = SparsePattern.build(*x.nonzero(as_tuple=True), tuple(x.shape))
+        return SparseInput(x[pattern.rows, pattern.cols], pattern)
 
     def mask(self, x: Tensor) -> Tensor:
         """Dropout's mask alone (no 1 / (1 - p)); ``x`` itself when not training."""

@@ -21,14 +21,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from lpgnas_pl.utils.tensor_cache import TensorCache
+
 CHUNK_ELEMENTS = 1 << 24  # the values' gradient: at most this many products exist at once
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
-
-
-def version(tensor: Tensor) -> int:
-    """The tensor's in-place edit counter (an inference tensor has none: it can only be edited in
-    inference mode, which a cache keyed on it does not see)."""
-    return 0 if tensor.is_inference() else tensor._version
 
 
 @dataclass(frozen=True)
@@ -146,26 +142,22 @@ class HeadwiseProduct(torch.autograd.Function):
 
 class NeighbourhoodSum:
     """sum_j alpha_ij h_j per head (or the mean: over the incoming edges), one sparse product per
-    head. The pattern of the last graphs is shared by every block and head count (an index tensor
-    per edge and role, 8 in all: 70 MB at 10^6 edges), found by the edge index tensor itself and
-    its version, so no other tensor and no edited one is mistaken for it."""
+    head. The pattern of the last two graphs is shared by every block and head count (an index
+    tensor per edge and role, 8 in all: 70 MB at 10^6 edges)."""
 
     AGGREGATIONS = ("sum", "mean")
-    _cache: list[tuple[Tensor, int, int, SparsePattern, Tensor]] = []  # the last two graphs
-    CACHED_GRAPHS = 2
+    graphs = TensorCache(size=2)
 
     @classmethod
     def pattern(cls, edge_index: Tensor, num_nodes: int) -> tuple[SparsePattern, Tensor]:
         """The (target, source) pattern of the graph and the in-degree of every node (at least 1)."""
-        for cached in cls._cache:
-            if cached[0] is edge_index and cached[1:3] == (version(edge_index), num_nodes):
-                return cached[3], cached[4]
-        pattern = SparsePattern.build(edge_index[1], edge_index[0], (num_nodes, num_nodes))
-        degree = torch.bincount(edge_index[1], minlength=num_nodes).clamp(min=1)
-        cls._cache = [(edge_index, version(edge_index), num_nodes, pattern, degree), *cls._cache][:cls.CACHED_GRAPHS]
-        return pattern, degree
+        return cls.graphs.get(edge_index, num_nodes, lambda: (
+            SparsePattern.build(edge_index[1], edge_index[0], (num_nodes, num_nodes)),
+            torch.bincount(edge_index[1], minlength=num_nodes).clamp(min=1),
+        ))
 
-    def __call__(self, h: Tensor, alpha: Tensor, edge_index: Tensor, aggregation: str) -> Tensor:
-        pattern, degree = self.pattern(edge_index, h.size(0))
+    @classmethod
+    def compute(cls, h: Tensor, alpha: Tensor, edge_index: Tensor, aggregation: str) -> Tensor:
+        pattern, degree = cls.pattern(edge_index, h.size(0))
         out = HeadwiseProduct.apply(alpha, h, pattern)
         return out / degree.to(out.dtype).view(-1, 1, 1) if aggregation == "mean" else out
