@@ -2,8 +2,8 @@
 
     python -m benchmarks.fit_epoch --config configs/cora.yaml [--max-epochs N] [--accelerator cpu|gpu]
 
-1. Start-up, reported apart: ``lpgnas --help`` and ``import lpgnas_pl.cli`` in fresh processes, then
-   the in-process part of ``lpgnas fit`` before the first epoch (config, data, model).
+1. Start-up, reported apart: ``lpgnas --help``, ``lpgnas fit --help`` and ``import lpgnas_pl.cli``
+   in fresh processes, then the in-process part of ``lpgnas fit`` before the first epoch (config, data, model).
 2. ``lpgnas fit`` of the config as configured (validation, callbacks, checkpoints, logging on):
    each epoch's wall time from one epoch start to the next, so validation, checkpoints and
    callbacks count; warm-up epochs (weight steps only) and search epochs apart; then what runs
@@ -85,6 +85,7 @@ def main() -> None:
 
     lpgnas = str(Path(sys.executable).with_name("lpgnas"))
     help_s = wall([lpgnas, "--help"])
+    fit_help_s = wall([lpgnas, "fit", "--help"])
     import_s = wall([sys.executable, "-c", "import lpgnas_pl.cli"])
 
     out = Path(tempfile.mkdtemp(prefix="fit_epoch_"))
@@ -123,6 +124,7 @@ def main() -> None:
     print("| measure | s | ratio to PyG GAT epoch |")
     print("|---|---|---|")
     print(f"| `lpgnas --help` (fresh process, best of 3) | {help_s:.2f} | |")
+    print(f"| `lpgnas fit --help` (fresh process, best of 3) | {fit_help_s:.2f} | |")
     print(f"| `import lpgnas_pl.cli` (fresh process, best of 3) | {import_s:.2f} | |")
     print(f"| fit start-up in process (config, data, model) | {clock.fit_start - start:.2f} | |")
     rows = [("search epoch, mean of all", epochs)]

@@ -21,12 +21,13 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from callbacks.checkpoint import BestCheckpoint, LatestCheckpoint, StopOnSignal
 from lpgnas_pl.cli_errors import parse_error_line
 from lpgnas_pl.data import GraphDataModule
-from lpgnas_pl.export.command import EXPORT_HELP, export_parser, run_export
+from lpgnas_pl.export.command import export_parser, run_export
 from lpgnas_pl.fixed import FixedGNN
 from lpgnas_pl.loggers import SaveConfig, claim_version
 from lpgnas_pl.search.derivation import derive
 from lpgnas_pl.utils.checkpoint_io import AtomicCheckpointIO
 from lpgnas_pl.utils.checkpoints import check_ckpt_path, check_resumable
+from lpgnas_pl.utils.commands import COMMANDS
 from lpgnas_pl.utils.errors import find_user_error
 from lpgnas_pl.utils.files import run_directory
 
@@ -99,8 +100,8 @@ class LPGNASCLI(LightningCLI):
     def _add_subcommands(self, parser: LightningArgumentParser, **kwargs) -> None:
         """Lightning's fit/validate/test/predict, and ``derive`` and ``export`` in the help (``main`` runs them)."""
         super()._add_subcommands(parser, **kwargs)
-        parser._subcommands_action.add_subcommand("derive", derive_parser(), help=DERIVE_HELP)
-        parser._subcommands_action.add_subcommand("export", export_parser(), help=EXPORT_HELP)
+        parser._subcommands_action.add_subcommand("derive", derive_parser(), help=COMMANDS["derive"])
+        parser._subcommands_action.add_subcommand("export", export_parser(), help=COMMANDS["export"])
 
     def after_fit(self) -> None:
         """Says where the run landed and, for a model that can be tested, how to test it."""
@@ -115,13 +116,9 @@ class LPGNASCLI(LightningCLI):
             print(f"test it: lpgnas test --config {config} --ckpt_path {best.best_model_path}")
 
 
-DERIVE_HELP = ("Selects a network of a search checkpoint: writes candidates.csv, derived.yaml, arch.json "
-               "and inherited.pt.")
-
-
 def derive_parser() -> ArgumentParser:
     """The arguments of ``lpgnas derive``: those of ``lpgnas_pl.search.derivation.derive``."""
-    parser = ArgumentParser(prog="lpgnas derive", description=DERIVE_HELP, exit_on_error=False)
+    parser = ArgumentParser(prog="lpgnas derive", description=COMMANDS["derive"], exit_on_error=False)
     parser.add_function_arguments(derive)
     return parser
 

@@ -137,3 +137,32 @@ def test_five_epoch_search_through_the_cli(tmp_path, monkeypatch, capsys):
     assert exit_.value.code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1].startswith(
         "lpgnas: error: a search has no test: it never sees the test nodes; allowed: retrain")
+
+
+def test_root_help_lists_every_subcommand_without_importing_lightning():
+    """``lpgnas --help`` is printed from the table of subcommands in a process that imports
+    neither torch nor Lightning; the table names exactly the subcommands the CLI runs."""
+    from pytorch_lightning.cli import LightningCLI
+
+    from lpgnas_pl.cli import OWN_COMMANDS
+    from lpgnas_pl.utils.commands import COMMANDS
+
+    assert list(COMMANDS) == [*LightningCLI.subcommands(), *OWN_COMMANDS]
+    probe = ("import sys; from lpgnas_pl.entry import main; main(['--help']); "
+             "print(sorted(m for m in ('torch', 'pytorch_lightning', 'jsonargparse') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]"
+    assert "{fit,validate,test,predict,derive,export}" in proc.stdout
+    assert all(f"    {name} " in proc.stdout for name in COMMANDS)
+
+
+def test_other_arguments_reach_the_lightning_cli(capsys, monkeypatch):
+    from lpgnas_pl.entry import main as entry_main
+    from tests.conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    with pytest.raises(SystemExit) as exit_:
+        entry_main(["fit", "--config", REPO_CONFIG, "--print_config"])
+    assert exit_.value.code == 0
+    assert yaml.safe_load(capsys.readouterr().out)["model"]["class_path"] == "lpgnas_pl.FixedGNN"

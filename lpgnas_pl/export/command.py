@@ -11,10 +11,9 @@ from lpgnas_pl.export.onnx import export_onnx
 from lpgnas_pl.fixed import FixedGNN
 from lpgnas_pl.nn.sizes import model_size_bits
 from lpgnas_pl.utils.checkpoints import check_ckpt_path
+from lpgnas_pl.utils.commands import COMMANDS
 from lpgnas_pl.utils.errors import LPGNASError
 
-EXPORT_HELP = ("Writes a FixedGNN checkpoint at its bits (.lpq: packed codes, reloaded by "
-               "lpgnas_pl.export.load_exported) or as an ONNX graph.")
 SUFFIXES = {"lpq": ".lpq", "onnx": ".onnx"}
 
 
@@ -47,7 +46,7 @@ def export_checkpoint(ckpt_path: str, output: Optional[str] = None, format: Lite
 
 def export_parser() -> ArgumentParser:
     """The arguments of ``lpgnas export``: those of ``export_checkpoint``."""
-    parser = ArgumentParser(prog="lpgnas export", description=EXPORT_HELP, exit_on_error=False)
+    parser = ArgumentParser(prog="lpgnas export", description=COMMANDS["export"], exit_on_error=False)
     parser.add_function_arguments(export_checkpoint)
     return parser
 
