@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from torch_geometric.nn.inits import glorot
 from torch_geometric.utils import degree, softmax
 
+from lpgnas_pl.nn.edge_scores import edge_scores
 from lpgnas_pl.utils.functions import identity
 from lpgnas_pl.utils.registry import Registry
 
@@ -103,8 +104,7 @@ class CosAttention(Attention):
     param_names = ("att_l", "att_r")
 
     def score(self, h: Tensor, edge_index: Tensor, att_l: Tensor, att_r: Tensor) -> Tensor:
-        src, dst = edge_index
-        return ((h * att_l)[dst] * (h * att_r)[src]).sum(-1)
+        return edge_scores(dot, h * att_l, h * att_r, edge_index)
 
 
 @ATTENTIONS.register("linear")
@@ -124,5 +124,14 @@ class GeneralisedLinearAttention(Attention):
     param_names = ("att_l", "att_r", "att_g")
 
     def score(self, h: Tensor, edge_index: Tensor, att_l: Tensor, att_r: Tensor, att_g: Tensor) -> Tensor:
-        src, dst = edge_index
-        return (torch.tanh((h * att_l)[dst] + (h * att_r)[src]) * att_g).sum(-1)
+        return edge_scores(gated_tanh, h * att_l, h * att_r, edge_index, att_g)
+
+
+def dot(target: Tensor, source: Tensor) -> Tensor:
+    """The ``cos`` score of edges: per head, the dot product of the two end nodes' rows."""
+    return (target * source).sum(-1)
+
+
+def gated_tanh(target: Tensor, source: Tensor, gate: Tensor) -> Tensor:
+    """The ``gene-linear`` score of edges: per head, g . tanh(target + source)."""
+    return (torch.tanh(target + source) * gate).sum(-1)
