@@ -13,7 +13,7 @@ from lpgnas_pl.nn.attention import ATTENTIONS
 from lpgnas_pl.nn.block import BlockPath, GNNBlock
 from lpgnas_pl.nn.sparse_product import SparseInput, SparsePattern
 from lpgnas_pl.quant.components import COMPONENTS
-from lpgnas_pl.utils.tensor_cache import TensorCache
+from lpgnas_pl.utils.tensor_cache import GRAPHS_KEPT, TensorCache
 
 SPARSE_INPUT = 0.25  # inputs with fewer nonzeros than this share reach the first block as a sparse matrix
 
@@ -62,8 +62,9 @@ class BlockStack(nn.Module):
     its codes go unused in evaluation: PubMed GCN with an int4 input, 83.67% against 87.00%
     (docs/quantisation.md).
 
-    The self-looped edge index of the last graph seen is kept (by tensor identity), so a
-    full-batch search, which runs the same graph three times per step, builds it once. A sparse
+    The self-looped edge index of the graphs used last is kept (``TensorCache``), so a full-batch
+    search, which runs the same graph several times per step, builds it once, and a mini-batch
+    search once per scoring group, not once per controller step. A sparse
     input (bag-of-words node features: 1.3% nonzero on Cora) reaches the first block as its
     nonzeros (``SparseInput``): dropout draws only those, the same distribution as ``F.dropout``
     at a fiftieth of the random numbers, and the first linear map is a sparse product.
@@ -73,8 +74,8 @@ class BlockStack(nn.Module):
         super().__init__()
         self.blocks = nn.ModuleList(blocks)
         self.dropout = dropout
-        self._self_loops = TensorCache()
-        self._nonzeros = TensorCache()
+        self._self_loops = TensorCache(GRAPHS_KEPT)
+        self._nonzeros = TensorCache(GRAPHS_KEPT)
 
     def self_looped(self, edge_index: Tensor, num_nodes: int) -> Tensor:
         """``with_self_loops(edge_index, num_nodes)``, computed once per graph."""

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from lpgnas_pl.utils.tensor_cache import TensorCache
+from lpgnas_pl.utils.tensor_cache import GRAPHS_KEPT, TensorCache
 
 CHUNK_ELEMENTS = 1 << 24  # the values' gradient: at most this many products exist at once
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
@@ -142,11 +142,11 @@ class HeadwiseProduct(torch.autograd.Function):
 
 class NeighbourhoodSum:
     """sum_j alpha_ij h_j per head (or the mean: over the incoming edges), one sparse product per
-    head. The pattern of the last two graphs is shared by every block and head count (an index
+    head. The pattern of the graphs used last is shared by every block and head count (an index
     tensor per edge and role, 8 in all: 70 MB at 10^6 edges)."""
 
     AGGREGATIONS = ("sum", "mean")
-    graphs = TensorCache(size=2)
+    graphs = TensorCache(GRAPHS_KEPT)
 
     @classmethod
     def pattern(cls, edge_index: Tensor, num_nodes: int) -> tuple[SparsePattern, Tensor]:

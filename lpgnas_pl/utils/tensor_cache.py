@@ -19,8 +19,11 @@ def version(tensor: Tensor) -> int:
     return 0 if tensor.is_inference() else tensor._version
 
 
+GRAPHS_KEPT = 32  # between two uses of a scoring group a mini-batch search (8 parts) sees 7 groups, 8 new parts, 1 val graph
+
+
 class TensorCache:
-    """The last ``size`` results of ``compute``, each found by (tensor identity, version, key)."""
+    """The ``size`` results of ``compute`` used last, each found by (tensor identity, version, key)."""
 
     def __init__(self, size: int = 1) -> None:
         self.size = size
@@ -28,8 +31,9 @@ class TensorCache:
 
     def get(self, tensor: Tensor, key: Hashable, compute: Callable[[], T]) -> T:
         stamp = (version(tensor), key)
-        for cached, cached_stamp, value in self.entries:
+        for i, (cached, cached_stamp, value) in enumerate(self.entries):
             if cached is tensor and cached_stamp == stamp:
+                self.entries.insert(0, self.entries.pop(i))  # used last: kept longest
                 return value
         value = compute()
         self.entries = [(tensor, stamp, value), *self.entries][:self.size]
