@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from torch_geometric.nn.inits import glorot
 from torch_geometric.utils import degree, softmax
 
-from lpgnas_pl.nn.edge_scores import edge_scores
+from lpgnas_pl.nn.edge_scores import dot, edge_scores
 from lpgnas_pl.utils.functions import identity
 from lpgnas_pl.utils.registry import Registry
 
@@ -125,11 +125,6 @@ class GeneralisedLinearAttention(Attention):
 
     def score(self, h: Tensor, edge_index: Tensor, att_l: Tensor, att_r: Tensor, att_g: Tensor) -> Tensor:
         return edge_scores(gated_tanh, h * att_l, h * att_r, edge_index, att_g)
-
-
-def dot(target: Tensor, source: Tensor) -> Tensor:
-    """The ``cos`` score of edges: per head, the dot product of the two end nodes' rows."""
-    return (target * source).sum(-1)
 
 
 def gated_tanh(target: Tensor, source: Tensor, gate: Tensor) -> Tensor:

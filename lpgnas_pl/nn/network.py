@@ -13,7 +13,7 @@ from lpgnas_pl.nn.attention import ATTENTIONS
 from lpgnas_pl.nn.block import BlockPath, GNNBlock
 from lpgnas_pl.nn.sparse_product import SparseInput, SparsePattern
 from lpgnas_pl.quant.components import COMPONENTS
-from lpgnas_pl.utils.tensor_cache import GRAPHS_KEPT, TensorCache
+from lpgnas_pl.utils.tensor_cache import TensorCache
 
 SPARSE_INPUT = 0.25  # inputs with fewer nonzeros than this share reach the first block as a sparse matrix
 
@@ -74,8 +74,8 @@ class BlockStack(nn.Module):
         super().__init__()
         self.blocks = nn.ModuleList(blocks)
         self.dropout = dropout
-        self._self_loops = TensorCache(GRAPHS_KEPT)
-        self._nonzeros = TensorCache(GRAPHS_KEPT)
+        self._self_loops = TensorCache()
+        self._nonzeros = TensorCache()
 
     def self_looped(self, edge_index: Tensor, num_nodes: int) -> Tensor:
         """``with_self_loops(edge_index, num_nodes)``, computed once per graph."""

@@ -21,9 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from lpgnas_pl.utils.tensor_cache import GRAPHS_KEPT, TensorCache
+from lpgnas_pl.nn.edge_scores import dot, pairwise
+from lpgnas_pl.utils.tensor_cache import TensorCache
 
-CHUNK_ELEMENTS = 1 << 24  # the values' gradient: at most this many products exist at once
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
 
 
@@ -62,10 +62,7 @@ class SparsePattern:
 def value_products(grad: Tensor, dense: Tensor, pattern: SparsePattern) -> Tensor:
     """<grad[row], dense[col]> over the last dimension for every stored value (2-D operands), or per
     head (N x heads x hidden operands: one column per head), a bounded number of values at a time."""
-    step = max(1, CHUNK_ELEMENTS // max(1, dense[0].numel()))
-    rows, cols = pattern.rows, pattern.cols
-    return torch.cat([(grad.index_select(0, rows[i:i + step]) * dense.index_select(0, cols[i:i + step])).sum(-1)
-                      for i in range(0, rows.numel(), step)])
+    return pairwise(dot, grad, dense, pattern.rows, pattern.cols)
 
 
 class SparseProduct(torch.autograd.Function):
@@ -146,7 +143,7 @@ class NeighbourhoodSum:
     tensor per edge and role, 8 in all: 70 MB at 10^6 edges)."""
 
     AGGREGATIONS = ("sum", "mean")
-    graphs = TensorCache(GRAPHS_KEPT)
+    graphs = TensorCache()
 
     @classmethod
     def pattern(cls, edge_index: Tensor, num_nodes: int) -> tuple[SparsePattern, Tensor]:

@@ -25,7 +25,7 @@ GRAPHS_KEPT = 32  # between two uses of a scoring group a mini-batch search (8 p
 class TensorCache:
     """The ``size`` results of ``compute`` used last, each found by (tensor identity, version, key)."""
 
-    def __init__(self, size: int = 1) -> None:
+    def __init__(self, size: int = GRAPHS_KEPT) -> None:
         self.size = size
         self.entries: list[tuple[Tensor, tuple[int, Hashable], object]] = []
 

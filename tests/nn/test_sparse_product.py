@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from lpgnas_pl import GNN, Architecture
-from lpgnas_pl.nn import network, sparse_product
+from lpgnas_pl.nn import edge_scores, network, sparse_product
 from lpgnas_pl.nn.block import BlockPath, GNNBlock
 from lpgnas_pl.nn.sparse_product import NeighbourhoodSum, SparseInput, SparsePattern
 
@@ -23,7 +23,7 @@ def test_sparse_product_with_repeated_entries_is_the_dense_product_and_its_gradi
     out.backward(grad)
     assert torch.equal(values.grad, torch.tensor([5.0, 6.0, 5.0, 1.0, 3.0]))
     assert torch.equal(dense.grad, torch.tensor([[3.0, 3.0], [0.0, 4.0], [0.0, 1.5], [-2.0, 0.0]]))
-    monkeypatch.setattr(sparse_product, "CHUNK_ELEMENTS", 4)  # two values of two columns per chunk
+    monkeypatch.setattr(edge_scores, "CHUNK_ELEMENTS", 4)  # two values of two columns per chunk
     assert torch.equal(sparse_product.value_products(grad, dense.detach(), SparsePattern.build(rows, cols, (3, 4))),
                        values.grad)
 
