@@ -1,7 +1,8 @@
 """The reproduction table of docs/RESULTS.md: LPGNAS-PL against PyG's GCN/GAT, one dataset per run.
 
     python -m benchmarks.results run --dataset cora [--seeds 3] [--search-seeds 0] [-- SEARCH ARGS]
-    python -m benchmarks.results retrain --dataset cora [--float-epochs 50] [--quantised-baselines]
+    python -m benchmarks.results retrain --dataset cora [--float-epochs 50] [--quantised-baselines [--presets int4_a8 ...]]
+    python -m benchmarks.results rederive --dataset photo --max-model-kib 23.6   # selection again, within a budget
     python -m benchmarks.results report        # the markdown tables of every docs/results/<dataset>.json
 
 ``run``, on the split of configs/<dataset>.yaml (or ``--split``), in one process: PyG's GCNConv/GATConv networks

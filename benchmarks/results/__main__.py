@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from benchmarks.quantised_baselines import PRESETS
 from benchmarks.results import DATASETS
 from benchmarks.results.reporting import report
-from benchmarks.results.retraining import retrain
+from benchmarks.results.retraining import rederive, retrain
 from benchmarks.results.running import run
 
 
@@ -37,10 +38,16 @@ def main() -> None:
     retrain_parser.add_argument("--float-epochs", type=int, help="float32 warm-up epochs; default: derived.yaml's "
                                 "(baselines: a quarter of their epochs)")
     retrain_parser.add_argument("--quantised-baselines", action="store_true",
-                                help="retrain the W8A8/W4A8 baselines (float32 warm-up first), not the derived networks")
+                                help="retrain the quantised baselines of --presets (float32 warm-up first), not the derived networks")
+    retrain_parser.add_argument("--presets", nargs="+", default=["w8a8", "w4a8"], choices=PRESETS[1:],
+                                help="with --quantised-baselines: configs/quant presets, replaced where recorded, added where not")
+    rederive_parser = commands.add_parser("rederive", help="select every search's network again within a model-size budget")
+    rederive_parser.add_argument("--dataset", required=True, choices=DATASETS)
+    rederive_parser.add_argument("--split", help="the record of that split (docs/results/<dataset>_<split>.json)")
+    rederive_parser.add_argument("--max-model-kib", type=float, required=True, help="the selection's model-size budget")
     commands.add_parser("report", help="print the tables of docs/results/*.json")
     args = parser.parse_args()
-    {"run": run, "retrain": retrain, "report": lambda _: report()}[args.command](args)
+    {"run": run, "retrain": retrain, "rederive": rederive, "report": lambda _: report()}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ def search_label(found: dict) -> str:
     # searches recorded before selection and inherited weights (issue 20) derived the argmax from scratch
     pipeline = "selected, inherited" if found.get("init") == "search" else (
         "selected, from scratch" if "init" in found else "argmax, from scratch (2026-11-21)")
-    return f"beta {found['beta']}, seed {found['seed']}, {pipeline}" + (f", {extra}" if extra else "")
+    budget = f", <= {found['max_model_kib']:g} KiB" if found.get("max_model_kib") is not None else ""
+    return f"beta {found['beta']}, seed {found['seed']}, {pipeline}{budget}" + (f", {extra}" if extra else "")
 
 
 def acc(values: list[float]) -> str:
