@@ -55,9 +55,12 @@ def rederive(args: argparse.Namespace) -> None:
     ``--max-model-kib``, into ``<run>/derived_max<KiB>kib``, retrained, and recorded as one more
     search row (the search's wall time kept, the selection's own time added as ``derive_s``)."""
     record, path, dm = opened(args)
+    done = {s["run"] for s in record["searches"]}
     for found in [s for s in record["searches"] if s.get("max_model_kib") is None and s.get("init") == "search"]:
         run = Path(found["run"])
         out = run / f"derived_max{args.max_model_kib:g}kib"
+        if str(out) in done:  # derived at this budget by an earlier rederive
+            continue
         start = time.perf_counter()
         derive(run / "checkpoints" / "last.ckpt", output_dir=out,
                **{**derivation_options(run), "max_model_kib": args.max_model_kib})
