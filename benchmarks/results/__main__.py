@@ -32,18 +32,19 @@ def main() -> None:
                             help="float32 warm-up epochs of the W8A8/W4A8 baselines; default: a quarter of --epochs")
     run_parser.add_argument("--out", type=Path, default=Path("runs/results"))
     run_parser.add_argument("search_args", nargs="*", help="after --: extra arguments of every search")
-    retrain_parser = commands.add_parser("retrain", help="retrain the derived networks of a dataset's searches again")
-    retrain_parser.add_argument("--dataset", required=True, choices=DATASETS)
-    retrain_parser.add_argument("--split", help="the record of that split (docs/results/<dataset>_<split>.json)")
+    record = argparse.ArgumentParser(add_help=False)  # the record that retrain and rederive read and add to
+    record.add_argument("--dataset", required=True, choices=DATASETS)
+    record.add_argument("--split", help="the record of that split (docs/results/<dataset>_<split>.json)")
+    retrain_parser = commands.add_parser("retrain", parents=[record],
+                                         help="retrain the derived networks of a dataset's searches again")
     retrain_parser.add_argument("--float-epochs", type=int, help="float32 warm-up epochs; default: derived.yaml's "
                                 "(baselines: a quarter of their epochs)")
     retrain_parser.add_argument("--quantised-baselines", action="store_true",
                                 help="retrain the quantised baselines of --presets (float32 warm-up first), not the derived networks")
     retrain_parser.add_argument("--presets", nargs="+", default=["w8a8", "w4a8"], choices=PRESETS[1:],
                                 help="with --quantised-baselines: configs/quant presets, replaced where recorded, added where not")
-    rederive_parser = commands.add_parser("rederive", help="select every search's network again within a model-size budget")
-    rederive_parser.add_argument("--dataset", required=True, choices=DATASETS)
-    rederive_parser.add_argument("--split", help="the record of that split (docs/results/<dataset>_<split>.json)")
+    rederive_parser = commands.add_parser("rederive", parents=[record],
+                                          help="select every search's network again within a model-size budget")
     rederive_parser.add_argument("--max-model-kib", type=float, required=True, help="the selection's model-size budget")
     commands.add_parser("report", help="print the tables of docs/results/*.json")
     args = parser.parse_args()

@@ -66,4 +66,4 @@ def rederive(args: argparse.Namespace) -> None:
                **{**derivation_options(run), "max_model_kib": args.max_model_kib})
         again = {**found, "run": str(out), "max_model_kib": args.max_model_kib, "derive_s": time.perf_counter() - start}
         record["searches"].append(retrained(again, dm, record["seeds"]))
-        write_record(record, path)
+        write_record(record, path)  # after each search: the rows done survive a stopped run
