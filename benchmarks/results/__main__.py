@@ -46,9 +46,10 @@ def main() -> None:
     rederive_parser = commands.add_parser("rederive", parents=[record],
                                           help="select every search's network again within a model-size budget")
     rederive_parser.add_argument("--max-model-kib", type=float, required=True, help="the selection's model-size budget")
-    commands.add_parser("report", help="print the tables of docs/results/*.json")
+    report_parser = commands.add_parser("report", help="print the tables of docs/results/*.json")
+    report_parser.add_argument("--write", type=Path, help="also fill the REPORT sections of this file (docs/RESULTS.md)")
     args = parser.parse_args()
-    {"run": run, "retrain": retrain, "rederive": rederive, "report": lambda _: report()}[args.command](args)
+    {"run": run, "retrain": retrain, "rederive": rederive, "report": lambda a: report(a.write)}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
+from pathlib import Path
 
 from benchmarks.common import (
     REPO,
@@ -108,12 +110,32 @@ def cost_table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def report() -> None:
+# the tables, by the marker of the docs/RESULTS.md section they fill (<!-- REPORT:ACC --> ... <!-- /REPORT -->)
+TABLES = {"ACC": ("Accuracy and size", accuracy_table), "TARGET": ("Target", target_table),
+          "BITS": ("Bits chosen per component (layer 1/layer 2)", bits_table), "COST": ("Search cost", cost_table)}
+
+
+def filled(text: str, tables: dict[str, str]) -> str:
+    """``text`` with the body of every ``<!-- REPORT:KEY -->`` ... ``<!-- /REPORT -->`` block replaced
+    by ``tables[KEY]``; a marker of ``text`` with no table, or a table with no marker, is an error."""
+    found = re.findall(r"<!-- REPORT:(\w+) -->", text)
+    if sorted(found) != sorted(tables):
+        raise SystemExit(f"report markers {sorted(found)} do not match the tables {sorted(tables)}")
+    return re.sub(r"(<!-- REPORT:(\w+) -->\n).*?(<!-- /REPORT -->)",
+                  lambda m: f"{m.group(1)}{tables[m.group(2)]}\n{m.group(3)}", text, flags=re.S)
+
+
+def report(write: Path | None = None) -> None:
+    """Prints the tables (and draws the plots) of every record; ``write``: also fills that markdown
+    file's REPORT sections with them, in place."""
     names = [name for d in DATASETS for name in (d, f"{d}_graphnas")]
     records = [json.loads((RESULTS / f"{n}.json").read_text()) for n in names if (RESULTS / f"{n}.json").is_file()]
-    for title, table in (("Accuracy and size", accuracy_table), ("Target", target_table),
-                         ("Bits chosen per component (layer 1/layer 2)", bits_table), ("Search cost", cost_table)):
-        print(f"\n### {title}\n\n{table(records)}")
+    tables = {key: table(records) for key, (_, table) in TABLES.items()}
+    for key, (title, _) in TABLES.items():
+        print(f"\n### {title}\n\n{tables[key]}")
+    if write is not None:
+        write.write_text(filled(write.read_text(), tables))
+        print(f"\nfilled the report sections of {write}")
     for rec in records:  # test accuracy against model size: every baseline and every search
         if not rec["searches"] or name_of(rec) not in PLOTTED:
             continue
