@@ -25,13 +25,29 @@ def mean_bits(bits: dict[str, list[int]], kind: str) -> float:
     return statistics.mean(b for component, values in bits.items() if COMPONENTS[component] == kind for b in values)
 
 
+def extra_args(found: dict) -> str:
+    """The search arguments of one search beyond the config's, the split left out."""
+    return " ".join(a for a in found.get("search_args", []) if a not in ("--data.split", "graphnas"))
+
+
+def budget_of(found: dict) -> str:
+    """The selection's size budget of one search (``<= 23.6 KiB``), or "" where it had none."""
+    return f"<= {found['max_model_kib']:g} KiB" if found.get("max_model_kib") is not None else ""
+
+
+def plot_label(found: dict) -> str:
+    """A short label for a plot: seed, budget, and whether the search had extra arguments."""
+    return " ".join(filter(None, (f"LPGNAS seed {found['seed']}", budget_of(found),
+                                  "(extra search args)" if extra_args(found) else "")))
+
+
 def search_label(found: dict) -> str:
     """beta, search seed and any extra search arguments of one search."""
-    extra = " ".join(a for a in found.get("search_args", []) if a not in ("--data.split", "graphnas"))
+    extra = extra_args(found)
     # searches recorded before selection and inherited weights (issue 20) derived the argmax from scratch
     pipeline = "selected, inherited" if found.get("init") == "search" else (
         "selected, from scratch" if "init" in found else "argmax, from scratch (2026-11-21)")
-    budget = f", <= {found['max_model_kib']:g} KiB" if found.get("max_model_kib") is not None else ""
+    budget = f", {budget_of(found)}" if budget_of(found) else ""
     return f"beta {found['beta']}, seed {found['seed']}, {pipeline}{budget}" + (f", {extra}" if extra else "")
 
 
@@ -142,7 +158,7 @@ def report(write: Path | None = None) -> None:
         path = REPO / "docs" / f"pareto_{name_of(rec)}.png"
         points = [(label, statistics.mean(x["test"] for x in runs), runs[0]["model_kib"])
                   for label, runs in grouped(rec["baselines"]).items()]
-        points += [(f"LPGNAS {search_label(s)}", statistics.mean(x["test"] for x in s["retrains"]),
+        points += [(plot_label(s), statistics.mean(x["test"] for x in s["retrains"]),
                     s["retrains"][0]["model_kib"]) for s in rec["searches"]]
         plot_sweep(points, name_of(rec), path)
         print(f"\nplot: {path}")
