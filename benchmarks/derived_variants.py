@@ -1,6 +1,6 @@
 """Where a selected network's accuracy goes: the recorded searches' networks retrained with one change.
 
-    python -m benchmarks.derived_variants --dataset cora [--seeds 3] [--dropout 0.5 --attention-dropout 0]
+    python -m benchmarks.derived_variants --dataset cora [--seeds 3] [--dropout 0.5 --attention-dropout 0] [--record FILE]
 
 For every search row of docs/results/<dataset>.json (and every pick of random_<dataset>.json), the
 selected architecture is trained from scratch as random search trains its pick (Adam 0.005, weight
@@ -15,6 +15,7 @@ import argparse
 import copy
 import json
 import statistics
+from pathlib import Path
 
 from benchmarks.common import load_config
 from benchmarks.random_search import trained
@@ -32,9 +33,10 @@ def all_float32(architecture: dict) -> dict:
     return out
 
 
-def networks(dataset: str) -> list[tuple[str, dict, list[float]]]:
-    """(label, architecture, recorded test accuracies) of every recorded search and random-search pick."""
-    record = json.loads((RESULTS / f"{dataset}.json").read_text())
+def networks(dataset: str, record_path: Path | None = None) -> list[tuple[str, dict, list[float]]]:
+    """(label, architecture, recorded test accuracies) of every search of ``record_path`` (default
+    docs/results/<dataset>.json) and every pick of docs/results/random_<dataset>.json."""
+    record = json.loads((record_path or RESULTS / f"{dataset}.json").read_text())
     found = [(plot_label(s), s["architecture"], [r["test"] for r in s["retrains"]]) for s in record["searches"]]
     random_path = RESULTS / f"random_{dataset}.json"
     if random_path.exists():
@@ -50,6 +52,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--dropout", type=float, default=0.5)
     parser.add_argument("--attention-dropout", type=float, default=0.0)
+    parser.add_argument("--record", type=Path, help="default: docs/results/<dataset>.json")
     args = parser.parse_args()
     dm = GraphDataModule(**load_config(f"configs/{args.dataset}.yaml")["data"])
 
@@ -62,7 +65,7 @@ def main() -> None:
     print(f"{args.dataset}: dropout {args.dropout}, attention dropout {args.attention_dropout}, {args.seeds} seeds\n")
     print("| network | architecture | recorded | from scratch, as selected | from scratch, all float32 |")
     print("|---|---|---|---|---|")
-    for label, architecture, recorded in networks(args.dataset):
+    for label, architecture, recorded in networks(args.dataset, args.record):
         print(f"| {label} | {describe(Architecture.from_dict(architecture))} | "
               f"{100 * statistics.mean(recorded):.2f} | {score(architecture, args.epochs // 4)} | "
               f"{score(all_float32(architecture), 0)} |", flush=True)

@@ -69,13 +69,13 @@ def one_search(seed: int, space: SearchSpace, dm: GraphDataModule, budget_kib: f
     while not trials or time.perf_counter() - start < args.budget_s:  # at least one, whatever the budget
         architecture = draw(space, generator, lambda a: kib(a) <= budget_kib)
         result = trained(architecture, dm, seed, args.epochs, args.float_epochs, args.dropout, args.lr,
-                         args.weight_decay)
+                         args.weight_decay, args.attention_dropout)
         trials.append({"architecture": architecture.to_dict(), "val": result["val"], "model_kib": kib(architecture)})
     wall = time.perf_counter() - start
     best = max(trials, key=lambda t: t["val"])
     pick = Architecture.from_dict(best["architecture"])
     retrains = [trained(pick, dm, s, args.retrain_epochs, args.retrain_epochs // 4, args.dropout, args.lr,
-                        args.weight_decay) for s in range(args.retrains)]
+                        args.weight_decay, args.attention_dropout) for s in range(args.retrains)]
     print(f"seed {seed}: {len(trials)} architectures in {wall:.0f} s; pick val {best['val']:.3f} at "
           f"{best['model_kib']:.1f} KiB -> test {mean_std([r['test'] for r in retrains])}", flush=True)
     return {"seed": seed, "trials": trials, "wall_s": wall, "pick": best, "retrains": retrains}
@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--retrain-epochs", type=int, default=200)
     parser.add_argument("--retrains", type=int, default=3)
     parser.add_argument("--dropout", type=float, default=0.5)
+    parser.add_argument("--attention-dropout", type=float, default=0.0, help="on attention coefficients")
     parser.add_argument("--lr", type=float, default=0.005)
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--json", type=Path)
