@@ -18,7 +18,7 @@ import statistics
 from pathlib import Path
 
 from benchmarks.common import load_config
-from benchmarks.random_search import trained
+from benchmarks.random_search import DROPOUT, LR, WEIGHT_DECAY, trained
 from benchmarks.results import RESULTS
 from benchmarks.results.reporting import plot_label
 from benchmarks.results.running import describe
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="cora")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--dropout", type=float, default=0.5)
+    parser.add_argument("--dropout", type=float, default=DROPOUT)
     parser.add_argument("--attention-dropout", type=float, default=0.0)
     parser.add_argument("--record", type=Path, help="default: docs/results/<dataset>.json")
     args = parser.parse_args()
@@ -58,7 +58,7 @@ def main() -> None:
 
     def score(architecture: dict, float_epochs: int) -> str:
         runs = [trained(Architecture.from_dict(architecture), dm, s, args.epochs, float_epochs, args.dropout,
-                        0.005, 5e-4, args.attention_dropout) for s in range(args.seeds)]
+                        LR, WEIGHT_DECAY, args.attention_dropout) for s in range(args.seeds)]
         tests, vals = [100 * r["test"] for r in runs], [100 * r["val"] for r in runs]
         return f"{statistics.mean(tests):.2f} +- {statistics.stdev(tests):.2f} (val {statistics.mean(vals):.2f})"
 

@@ -28,6 +28,9 @@ from lpgnas_pl.nn.network import with_self_loops
 from lpgnas_pl.nn.sizes import size_metrics
 
 
+DROPOUT, LR, WEIGHT_DECAY = 0.5, 0.005, 5e-4  # how a trial and a pick train (a derived network's defaults)
+
+
 def space_of(config: dict) -> SearchSpace:
     return SearchSpace(**(config["model"]["init_args"].get("space") or {}))
 
@@ -91,10 +94,10 @@ def main() -> None:
     parser.add_argument("--float-epochs", type=int, default=25)
     parser.add_argument("--retrain-epochs", type=int, default=200)
     parser.add_argument("--retrains", type=int, default=3)
-    parser.add_argument("--dropout", type=float, default=0.5)
+    parser.add_argument("--dropout", type=float, default=DROPOUT)
     parser.add_argument("--attention-dropout", type=float, default=0.0, help="on attention coefficients")
-    parser.add_argument("--lr", type=float, default=0.005)
-    parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--lr", type=float, default=LR)
+    parser.add_argument("--weight-decay", type=float, default=WEIGHT_DECAY)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     config = load_config(f"configs/{args.dataset}.yaml")

@@ -25,7 +25,7 @@ import torch
 from scipy.stats import kendalltau
 
 from benchmarks.common import load_config
-from benchmarks.random_search import draw, gat_budget, sizer, space_of, trained
+from benchmarks.random_search import DROPOUT, LR, WEIGHT_DECAY, draw, gat_budget, sizer, space_of, trained
 from lpgnas_pl import GraphDataModule
 
 
@@ -33,11 +33,12 @@ def trials(args: argparse.Namespace) -> list[dict]:
     """Every architecture's val and test per training seed."""
     config = load_config(f"configs/{args.dataset}.yaml")
     dm = GraphDataModule(**config["data"])
-    budget, kib = args.max_model_kib or gat_budget(args.dataset, dm), sizer(dm)
+    budget, kib, space = args.max_model_kib or gat_budget(args.dataset, dm), sizer(dm), space_of(config)
     generator, out = torch.Generator().manual_seed(args.sample_seed), []
     for i in range(args.archs):
-        architecture = draw(space_of(config), generator, lambda a: kib(a) <= budget)
-        runs = [trained(architecture, dm, s, args.epochs, args.float_epochs, 0.5, 0.005, 5e-4) for s in range(args.seeds)]
+        architecture = draw(space, generator, lambda a: kib(a) <= budget)
+        runs = [trained(architecture, dm, s, args.epochs, args.float_epochs, DROPOUT, LR, WEIGHT_DECAY)
+                for s in range(args.seeds)]
         out.append({"architecture": architecture.to_dict(), "model_kib": kib(architecture),
                     "val": [r["val"] for r in runs], "test": [r["test"] for r in runs]})
         print(f"{i}: val {[round(100 * r['val'], 1) for r in runs]} test {[round(100 * r['test'], 1) for r in runs]}",
