@@ -1,7 +1,8 @@
 """Supernet ranking quality, the one-shot-NAS measure: does the trained supernet order architectures
 as training them alone does? (issue 18; docs/search.md)
 
-    python -m benchmarks.ranking --ckpt RUN/checkpoints/last.ckpt [RUN2/...] --archs 20 --seeds 2
+    python -m benchmarks.ranking --ckpt RUN/checkpoints/last.ckpt [RUN2/...] --archs 20 --seeds 2 \
+        [--dropout 0.6 --attention-dropout 0.6]
 
 Samples ``--archs`` architectures uniformly from the first checkpoint's search space (seeded),
 scores each with every checkpoint's shared weights (val accuracy on the whole graph, eval mode)
@@ -21,6 +22,7 @@ import torch
 from scipy.stats import kendalltau
 
 from benchmarks.common import adam, train_and_evaluate
+from benchmarks.random_search import DROPOUT, LR, WEIGHT_DECAY
 from lpgnas_pl import GNN, Architecture, GraphDataModule, LPGNASSearch
 from lpgnas_pl.nn.network import paths_of
 
@@ -40,10 +42,11 @@ def shared_weight_accuracy(model: LPGNASSearch, architecture: Architecture, data
 
 
 def standalone_accuracy(architecture: Architecture, data, num_features: int, num_classes: int, seed: int,
-                        epochs: int, float_epochs: int) -> float:
+                        epochs: int, float_epochs: int, dropout: float = DROPOUT,
+                        attention_dropout: float = 0.0) -> float:
     pl.seed_everything(seed, verbose=False)
-    network = GNN(architecture, num_features, num_classes, dropout=0.5)
-    result = train_and_evaluate(network, data, adam(0.005, 5e-4),
+    network = GNN(architecture, num_features, num_classes, dropout, attention_dropout)
+    result = train_and_evaluate(network, data, adam(LR, WEIGHT_DECAY),
                                 epochs, float_epochs)
     return result["val"]
 
@@ -58,6 +61,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--float-epochs", type=int, default=50)
     parser.add_argument("--sample-seed", type=int, default=0)
+    parser.add_argument("--dropout", type=float, default=DROPOUT, help="of the stand-alone training")
+    parser.add_argument("--attention-dropout", type=float, default=0.0, help="of the stand-alone training")
     parser.add_argument("--cache", default="runs/ranking_standalone.json")
     args = parser.parse_args()
 
@@ -71,10 +76,13 @@ def main() -> None:
     for i, architecture in enumerate(architectures):
         values = []
         for seed in range(args.seeds):
-            key = f"{args.dataset}/{args.split}/{args.epochs}/{args.float_epochs}/{seed}/{architecture.to_yaml()}"
+            recipe = "" if (args.dropout, args.attention_dropout) == (DROPOUT, 0.0) else \
+                f"/dropout{args.dropout}/{args.attention_dropout}"
+            key = f"{args.dataset}/{args.split}/{args.epochs}/{args.float_epochs}{recipe}/{seed}/{architecture.to_yaml()}"
             if key not in cache:
                 cache[key] = standalone_accuracy(architecture, data, data_module.num_features,
-                                                 data_module.num_classes, seed, args.epochs, args.float_epochs)
+                                                 data_module.num_classes, seed, args.epochs, args.float_epochs,
+                                                 args.dropout, args.attention_dropout)
                 cache_path.parent.mkdir(parents=True, exist_ok=True)
                 cache_path.write_text(json.dumps(cache))
             values.append(cache[key])
