@@ -18,7 +18,7 @@ import statistics
 from pathlib import Path
 
 from benchmarks.common import load_config
-from benchmarks.random_search import DROPOUT, LR, WEIGHT_DECAY, trained
+from benchmarks.random_search import LR, WEIGHT_DECAY, add_dropout_arguments, trained
 from benchmarks.results import RESULTS
 from benchmarks.results.reporting import plot_label
 from benchmarks.results.running import describe
@@ -50,8 +50,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="cora")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--dropout", type=float, default=DROPOUT)
-    parser.add_argument("--attention-dropout", type=float, default=0.0)
+    add_dropout_arguments(parser)
     parser.add_argument("--record", type=Path, help="default: docs/results/<dataset>.json")
     args = parser.parse_args()
     dm = GraphDataModule(**load_config(f"configs/{args.dataset}.yaml")["data"])

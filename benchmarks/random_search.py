@@ -27,8 +27,14 @@ from lpgnas_pl import GNN, Architecture, GraphDataModule, SearchSpace
 from lpgnas_pl.nn.network import with_self_loops
 from lpgnas_pl.nn.sizes import size_metrics
 
+# how a trial and a pick train (a derived network's defaults)
+DROPOUT, ATTENTION_DROPOUT, LR, WEIGHT_DECAY = 0.5, 0.0, 0.005, 5e-4
 
-DROPOUT, LR, WEIGHT_DECAY = 0.5, 0.005, 5e-4  # how a trial and a pick train (a derived network's defaults)
+
+def add_dropout_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--dropout`` and ``--attention-dropout`` of networks trained alone, the recipe's by default."""
+    parser.add_argument("--dropout", type=float, default=DROPOUT)
+    parser.add_argument("--attention-dropout", type=float, default=ATTENTION_DROPOUT, help="on attention coefficients")
 
 
 def space_of(config: dict) -> SearchSpace:
@@ -60,7 +66,7 @@ def gat_budget(dataset: str, dm: GraphDataModule) -> float:
 
 
 def trained(architecture: Architecture, dm: GraphDataModule, seed: int, epochs: int, float_epochs: int,
-            dropout: float, lr: float, weight_decay: float, attention_dropout: float = 0.0) -> dict:
+            dropout: float, lr: float, weight_decay: float, attention_dropout: float = ATTENTION_DROPOUT) -> dict:
     pl.seed_everything(seed, verbose=False)
     network = GNN(architecture, dm.num_features, dm.num_classes, dropout, attention_dropout)
     return train_and_evaluate(network, dm.data, adam(lr, weight_decay), epochs, float_epochs)
@@ -94,8 +100,7 @@ def main() -> None:
     parser.add_argument("--float-epochs", type=int, default=25)
     parser.add_argument("--retrain-epochs", type=int, default=200)
     parser.add_argument("--retrains", type=int, default=3)
-    parser.add_argument("--dropout", type=float, default=DROPOUT)
-    parser.add_argument("--attention-dropout", type=float, default=0.0, help="on attention coefficients")
+    add_dropout_arguments(parser)
     parser.add_argument("--lr", type=float, default=LR)
     parser.add_argument("--weight-decay", type=float, default=WEIGHT_DECAY)
     parser.add_argument("--json", type=Path)

@@ -17,13 +17,18 @@ import argparse
 import json
 from pathlib import Path
 
-import pytorch_lightning as pl
 import torch
 from scipy.stats import kendalltau
 
-from benchmarks.common import adam, train_and_evaluate
-from benchmarks.random_search import DROPOUT, LR, WEIGHT_DECAY
-from lpgnas_pl import GNN, Architecture, GraphDataModule, LPGNASSearch
+from benchmarks.random_search import (
+    ATTENTION_DROPOUT,
+    DROPOUT,
+    LR,
+    WEIGHT_DECAY,
+    add_dropout_arguments,
+    trained,
+)
+from lpgnas_pl import Architecture, GraphDataModule, LPGNASSearch
 from lpgnas_pl.nn.network import paths_of
 
 
@@ -41,16 +46,6 @@ def shared_weight_accuracy(model: LPGNASSearch, architecture: Architecture, data
     return float((logits.argmax(-1)[data.val_mask] == data.y[data.val_mask]).float().mean())
 
 
-def standalone_accuracy(architecture: Architecture, data, num_features: int, num_classes: int, seed: int,
-                        epochs: int, float_epochs: int, dropout: float = DROPOUT,
-                        attention_dropout: float = 0.0) -> float:
-    pl.seed_everything(seed, verbose=False)
-    network = GNN(architecture, num_features, num_classes, dropout, attention_dropout)
-    result = train_and_evaluate(network, data, adam(LR, WEIGHT_DECAY),
-                                epochs, float_epochs)
-    return result["val"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ckpt", nargs="+", required=True, help="search checkpoints of one search space")
@@ -61,8 +56,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--float-epochs", type=int, default=50)
     parser.add_argument("--sample-seed", type=int, default=0)
-    parser.add_argument("--dropout", type=float, default=DROPOUT, help="of the stand-alone training")
-    parser.add_argument("--attention-dropout", type=float, default=0.0, help="of the stand-alone training")
+    add_dropout_arguments(parser)
     parser.add_argument("--cache", default="runs/ranking_standalone.json")
     args = parser.parse_args()
 
@@ -72,17 +66,17 @@ def main() -> None:
     architectures = sample_architectures(models[0], args.archs, args.sample_seed)
     cache_path = Path(args.cache)
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    # the default recipe's keys carry no recipe, so caches written before these options stay valid
+    recipe = "" if (args.dropout, args.attention_dropout) == (DROPOUT, ATTENTION_DROPOUT) else \
+        f"/dropout{args.dropout}/{args.attention_dropout}"
     alone = []
     for i, architecture in enumerate(architectures):
         values = []
         for seed in range(args.seeds):
-            recipe = "" if (args.dropout, args.attention_dropout) == (DROPOUT, 0.0) else \
-                f"/dropout{args.dropout}/{args.attention_dropout}"
             key = f"{args.dataset}/{args.split}/{args.epochs}/{args.float_epochs}{recipe}/{seed}/{architecture.to_yaml()}"
             if key not in cache:
-                cache[key] = standalone_accuracy(architecture, data, data_module.num_features,
-                                                 data_module.num_classes, seed, args.epochs, args.float_epochs,
-                                                 args.dropout, args.attention_dropout)
+                cache[key] = trained(architecture, data_module, seed, args.epochs, args.float_epochs, args.dropout,
+                                     LR, WEIGHT_DECAY, args.attention_dropout)["val"]
                 cache_path.parent.mkdir(parents=True, exist_ok=True)
                 cache_path.write_text(json.dumps(cache))
             values.append(cache[key])
