@@ -135,6 +135,8 @@ def test_help_and_print_config_still_exit_0(workdir: Path, capsys: pytest.Captur
      "mixture_reach: -1 is not allowed; allowed: null or an integer >= 0"),
     (lambda c: c["model"]["init_args"].update(warmup_sampling="sandwich"), True,
      "warmup_sampling: 'sandwich' is not allowed; allowed: uniform, fair"),
+    (lambda c: c["model"]["init_args"].update(weight_sampling="greedy"), True,
+     "weight_sampling: 'greedy' is not allowed; allowed: controller, uniform, fair"),
     # 10. temperature <= 0 and annealing from a lower to a higher tau
     (lambda c: c["model"]["init_args"].update(temperature=0.0), True,
      "temperature: 0.0 is not allowed; allowed: a number > 0"),

@@ -27,7 +27,7 @@ from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.quant.steps import optimizer_for
 from lpgnas_pl.search.controllers import Controller
 from lpgnas_pl.search.estimators import CONTROLLER_LOSSES
-from lpgnas_pl.search.sampling import WARMUP_SAMPLERS
+from lpgnas_pl.search.sampling import PATH_SAMPLERS
 from lpgnas_pl.search.space import SearchSpace
 from lpgnas_pl.search.state import WEIGHT_LAYOUT, SearchState
 from lpgnas_pl.search.supernet import (
@@ -69,8 +69,10 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         cost_scale: the cost as that ratio (``linear``, DESIGN 2.3) or its logarithm (``log``: a
             halving of the size is worth beta * ln 2 of cross-entropy at any size).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
-        warmup_sampling: how the warm-up draws paths: ``uniform`` or ``fair`` (every candidate of a
-            decision once per cycle; ``lpgnas_pl.search.sampling``).
+        warmup_sampling: how the warm-up's weight steps draw paths: ``uniform`` or ``fair`` (every
+            candidate of a decision once per cycle; ``lpgnas_pl.search.sampling``).
+        weight_sampling: how the weight steps after the warm-up draw paths: ``controller`` (from the
+            controllers' current probabilities), ``uniform`` or ``fair`` (independent of them).
         temperature: Gumbel-softmax tau; ``callbacks.TemperatureAnnealing`` changes it during a search.
         controller_gradient: ``reinforce`` (sampled paths scored exactly, leave-one-out baseline;
             ``reinforce_relaxed_cost``: on the CE, the cost straight-through), ``mixture`` (every candidate
@@ -99,6 +101,7 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         cost_scale: CostScale = "linear",
         warmup_epochs: int = 10,
         warmup_sampling: str = "uniform",
+        weight_sampling: str = "controller",
         temperature: float = 1.0,
         dropout: float = 0.5,
         attention_dropout: float = 0.0,
@@ -119,7 +122,8 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         require_choice("cost_scale", cost_scale, ("linear", "log"))
         require_choice("cost_target", cost_target, ("model", "buffer", "both"))
         require_choice("controller_gradient", controller_gradient, CONTROLLER_LOSSES)
-        require_choice("warmup_sampling", warmup_sampling, WARMUP_SAMPLERS)
+        require_choice("warmup_sampling", warmup_sampling, ("uniform", "fair"))
+        require_choice("weight_sampling", weight_sampling, PATH_SAMPLERS)
         require_integer("reinforce_samples", reinforce_samples, 2)
         require_integer("mixture_reach", mixture_reach, 0, nullable=True)
         require_integer("weight_steps", weight_steps, 1)
@@ -232,7 +236,8 @@ class LPGNASSearch(SearchState, pl.LightningModule):
             with self.toggled_optimizer(weight_optimizer):
                 with torch.no_grad():  # ungated: the sample's gradient would go nowhere
                     step = (self.current_epoch * self.trainer.num_training_batches + batch_idx) * hp.weight_steps + k
-                    samples = WARMUP_SAMPLERS.get(hp.warmup_sampling)(self, step) if warming_up else self.sample()
+                    sampling = hp.warmup_sampling if warming_up else hp.weight_sampling
+                    samples = PATH_SAMPLERS.get(sampling)(self, step)
                 architecture, paths = self.supernet.path(samples, None)
                 logits = self.supernet(batch.x, batch.edge_index, paths)
                 loss = masked_cross_entropy(logits, batch.y, batch.train_mask)
