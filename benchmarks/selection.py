@@ -38,7 +38,7 @@ def retrain(model: LPGNASSearch, architecture: Architecture, data, init: str, se
     return train_and_evaluate(network, data, adam(lr, weight_decay), epochs, float_epochs)
 
 
-def finetuned(found: list, model: LPGNASSearch, data, budget, args) -> tuple:
+def finetuned(found: list, model: LPGNASSearch, data, budget, args):
     """The ``--finetune K`` rule: the K best candidates by the objective (within ``budget``), each
     trained ``--finetune-epochs`` from its inherited weights (seed 0); the best validation accuracy
     of that short training picks (test nodes unread until the pick's retrains)."""
@@ -49,8 +49,7 @@ def finetuned(found: list, model: LPGNASSearch, data, budget, args) -> tuple:
     for val, c in trials:
         print(f"  finetune {args.finetune_epochs} epochs: val {val:.3f}, shared {c.val_acc:.3f}, {c.model_kib:6.1f} KiB",
               flush=True)
-    val, pick = max(trials, key=lambda t: t[0])
-    return pick, val
+    return max(trials, key=lambda t: t[0])[1]
 
 
 def measure(run: Path, args) -> dict:
@@ -70,7 +69,7 @@ def measure(run: Path, args) -> dict:
     rules = args.rules + (["finetune"] if args.finetune else [])
     for rule in rules:
         for budget in args.budgets:
-            pick = finetuned(found, model, data, budget, args)[0] if rule == "finetune" else choose(found, rule, budget)
+            pick = finetuned(found, model, data, budget, args) if rule == "finetune" else choose(found, rule, budget)
             key = f"{rule}/{budget}"
             record["picks"][key] = {"architecture": pick.architecture, "val_acc": pick.val_acc,
                                     "model_kib": pick.model_kib, "source": pick.source, "retrains": {}}

@@ -10,13 +10,12 @@ Test nodes are never used.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.cli import OptimizerCallable
-from torch import Tensor, nn
+from torch import Tensor
 from torch_geometric.data import Data
 
 from lpgnas_pl.nn.architecture import Architecture
@@ -38,17 +37,7 @@ from lpgnas_pl.search.supernet import (
 )
 from lpgnas_pl.search.unsampled import SharedSlice, keep_unsampled
 from lpgnas_pl.utils.errors import LPGNASError, require_choice, require_integer
-
-
-@contextmanager
-def evaluating(module: nn.Module) -> Iterator[None]:
-    """``module`` in eval mode (no dropout) for the block, then back in its previous mode."""
-    was_training = module.training
-    module.eval()
-    try:
-        yield
-    finally:
-        module.train(was_training)
+from lpgnas_pl.utils.modes import evaluating
 
 
 def default_weight_optimizer(params) -> torch.optim.Optimizer:
