@@ -80,6 +80,8 @@ def one_search(seed: int, space: SearchSpace, dm: GraphDataModule, budget_kib: f
         result = trained(architecture, dm, seed, args.epochs, args.float_epochs, args.dropout, args.lr,
                          args.weight_decay, args.attention_dropout)
         trials.append({"architecture": architecture.to_dict(), "val": result["val"], "model_kib": kib(architecture)})
+        print(f"  trial {len(trials)} at {time.perf_counter() - start:.0f} s: val {result['val']:.3f}, "
+              f"{trials[-1]['model_kib']:.1f} KiB", flush=True)
     wall = time.perf_counter() - start
     best = max(trials, key=lambda t: t["val"])
     pick = Architecture.from_dict(best["architecture"])
