@@ -4,10 +4,11 @@
 
 Per search seed, ``lpgnas fit`` of configs/<dataset>.yaml (OVERRIDES after ``--``, e.g.
 ``--model.init_args.controller_gradient reinforce``), then its derived.yaml retrained with seeds
-0..retrains-1 and tested; in the same run, PyG's float32 GAT baseline (configs/baselines) with
-the same seeds. Prints one markdown row per search seed: test accuracy (mean +- std), model size,
-how many times smaller than the GAT, the search's wall time and the architecture its derivation
-selected (derived.yaml).
+0..retrains-1 and tested; in the same run, PyG's float32 GCNConv/GATConv networks with the
+hyper-parameters of configs/baselines and the same seeds, trained as benchmarks.results trains
+them. Prints one markdown row per search seed: test accuracy (mean +- std), model size, how many
+times smaller than PyG's GAT, the search's wall time and the architecture its derivation selected
+(derived.yaml).
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.common import REPO, mean_std
+from benchmarks.common import REPO, load_config, mean_std
 from benchmarks.pareto_sweep import QUIET, fit_and_test
+from benchmarks.results.running import baselines
+from lpgnas_pl import GraphDataModule
 from lpgnas_pl.cli import build_cli
 from lpgnas_pl.nn.architecture import Architecture
 
@@ -44,6 +47,16 @@ def confidence(model) -> str:
     return ", ".join(f"{key} {max(p, key=p.get)} {max(p.values()):.2f}" for key, p in decisions.items())
 
 
+def reference_networks(dataset: str, seeds: int) -> dict[str, list[dict]]:
+    """PyG's float32 GCN and GAT on the search config's split, ``seeds`` seeds, epochs of configs/baselines."""
+    dm = GraphDataModule(**load_config(REPO / "configs" / f"{dataset}.yaml")["data"])
+    epochs = load_config(REPO / "configs" / "baselines" / f"gat_{dataset}.yaml")["trainer"]["max_epochs"]
+    grouped: dict[str, list[dict]] = {}
+    for run in baselines(dataset, dm, list(range(seeds)), epochs, False, 0, ("float32",)):
+        grouped.setdefault(run["label"], []).append(run)
+    return grouped
+
+
 def main() -> None:
     argv = sys.argv[1:]
     overrides = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -52,13 +65,11 @@ def main() -> None:
     parser.add_argument("--search-seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--retrains", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("runs/search_seeds"))
-    parser.add_argument("--no-gat", action="store_true",
-                        help="skip the GAT baseline (when an earlier run on the same split measured it)")
+    parser.add_argument("--no-baselines", action="store_true",
+                        help="skip PyG's GCN/GAT (when an earlier run on the same split measured them)")
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
-    gat = [] if args.no_gat else [
-        fit_and_test(["--config", str(REPO / "configs" / "baselines" / f"gat_{args.dataset}.yaml"),
-                      "--seed_everything", str(seed)], args.out, "gat")[0] for seed in range(args.retrains)]
+    references = {} if args.no_baselines else reference_networks(args.dataset, args.retrains)
     rows = []
     for seed in args.search_seeds:
         start = time.perf_counter()
@@ -73,9 +84,10 @@ def main() -> None:
         rows.append((seed, accs, tests[0]["test/model_kib"], minutes, compact(selected(run))))
         print(f"search seed {seed}, architecture controller: {confidence(cli.model)}", file=sys.stderr)
 
-    gat_kib = gat[0]["test/model_kib"] if gat else float("nan")
-    baseline = f"{mean_std([t['test/acc'] for t in gat])} at {gat_kib:.1f} KiB" if gat else "not run (--no-gat)"
-    print(f"\n{args.dataset}: search overrides {' '.join(overrides) or '(none)'}; PyG GAT float32 {baseline}\n")
+    gat_kib = references["PyG GAT float32"][0]["model_kib"] if references else float("nan")
+    measured = "; ".join(f"{label} {mean_std([r['test'] for r in runs])} at {runs[0]['model_kib']:.1f} KiB"
+                         for label, runs in references.items()) or "PyG GCN/GAT not run (--no-baselines)"
+    print(f"\n{args.dataset}: search overrides {' '.join(overrides) or '(none)'}; {measured}\n")
     print("| search seed | test acc % | model KiB | GAT / model | search min | selected |")
     print("|---|---|---|---|---|---|")
     for seed, accs, kib, minutes, derived in rows:
