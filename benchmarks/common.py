@@ -5,12 +5,12 @@ import statistics
 import time
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
 import yaml
-from torch import nn
+from torch import Tensor, nn
 from torch_geometric.data import Data
 
 from lpgnas_pl.quant.steps import optimizer_for
@@ -32,13 +32,14 @@ def optimizer_from_config(config: dict) -> Callable[[nn.Module], torch.optim.Opt
     return adam(opt["lr"], opt["weight_decay"])
 
 
-def train_and_evaluate(model: nn.Module, data: Data, make_optimizer, epochs: int, float_epochs: int = 0) -> dict:
+def train_and_evaluate(model: nn.Module, data: Data, make_optimizer, epochs: int, float_epochs: int = 0,
+                       masks: Optional[dict[str, Tensor]] = None) -> dict:
     """Full-batch training, the first ``float_epochs`` unquantised (``model(..., float32=True)``, as
-    ``FixedGNN`` does); test accuracy at the epoch of best validation accuracy; the median
-    train-step time (``epoch_s``) and the mean time of a whole epoch, train step plus evaluation
-    (``full_epoch_s``)."""
+    ``FixedGNN`` does); test accuracy at the epoch of best validation accuracy (and the accuracy on
+    each of ``masks`` there, by name); the median train-step time (``epoch_s``) and the mean time of
+    a whole epoch, train step plus evaluation (``full_epoch_s``)."""
     optimizer = make_optimizer(model)
-    best_val, test_at_best, step_times = -1.0, 0.0, []
+    best_val, test_at_best, step_times, at_best = -1.0, 0.0, [], {}
     loop_start = time.perf_counter()
     for epoch in range(epochs):
         model.train()
@@ -57,8 +58,9 @@ def train_and_evaluate(model: nn.Module, data: Data, make_optimizer, epochs: int
         if val > best_val:
             best_val = val
             test_at_best = (pred[data.test_mask] == data.y[data.test_mask]).float().mean().item()
+            at_best = {name: (pred[mask] == data.y[mask]).float().mean().item() for name, mask in (masks or {}).items()}
     # the first epochs warm allocator and caches up; the median of the rest is the epoch time
-    return {"val": best_val, "test": test_at_best, "epoch_s": statistics.median(step_times[5:]),
+    return {**at_best, "val": best_val, "test": test_at_best, "epoch_s": statistics.median(step_times[5:]),
             "full_epoch_s": (time.perf_counter() - loop_start) / epochs}
 
 

@@ -29,13 +29,13 @@ from lpgnas_pl.search.selection import choose, gather, score
 
 
 def retrain(model: LPGNASSearch, architecture: Architecture, data, init: str, seed: int, epochs: int,
-            float_epochs: int, lr: float, weight_decay: float) -> dict:
+            float_epochs: int, lr: float, weight_decay: float, masks=None) -> dict:
     pl.seed_everything(seed, verbose=False)
     hp = model.hparams
     network = GNN(architecture, hp.num_features, hp.num_classes, hp.dropout, hp.attention_dropout)
     if init == "search":
         network.load_state_dict(model.supernet.inherited(architecture))
-    return train_and_evaluate(network, data, adam(lr, weight_decay), epochs, float_epochs)
+    return train_and_evaluate(network, data, adam(lr, weight_decay), epochs, float_epochs, masks)
 
 
 def finetuned(found: list, model: LPGNASSearch, data, budget, args):
