@@ -48,17 +48,20 @@ class LatestCheckpoint(ModelCheckpoint):
         super().__init__(filename="last", monitor=None, save_top_k=1, every_n_epochs=every_n_epochs,
                          enable_version_counter=False)
 
-    def save_now(self, trainer: pl.Trainer) -> None:
-        """Writes last.ckpt unless it already holds this step (every rank calls it: saving is collective)."""
-        if self._last_global_step_saved != trainer.global_step:
+    def save_now(self, trainer: pl.Trainer, again: bool = False) -> None:
+        """Writes last.ckpt unless it already holds this step (every rank calls it: saving is
+        collective). ``again`` on a stop by a signal: a periodic save at the end of the last epoch
+        holds the same step under that epoch's index, and the resume line names the epoch count."""
+        if again or self._last_global_step_saved != trainer.global_step:
             self._save_none_monitor_checkpoint(trainer, self._monitor_candidates(trainer))
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.save_now(trainer)
+        stopped = any(isinstance(c, StopOnSignal) and c.signal_received is not None for c in trainer.callbacks)
+        self.save_now(trainer, again=stopped)
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         if isinstance(exception, SIGTERMException):  # raised by Lightning between two epochs
-            self.save_now(trainer)
+            self.save_now(trainer, again=True)
             print_resume(trainer, "SIGTERM")
 
 
