@@ -1,7 +1,8 @@
 """Do the selection nodes rank retrained networks as the test nodes do? (issue 20; docs/search.md)
 
     python -m benchmarks.variant_ranking --run RUN [--holdout 0.2 --holdout-seed 0] [--seeds 2] [--epochs 200] \
-        [--variants '{"gcn-both": {"0": {"attention": "gcn"}, "1": {"attention": "gcn"}}}'] [--mutate attention aggregation]
+        [--variants '{"gcn-both": {"0": {"attention": "gcn"}, "1": {"attention": "gcn"}}}']
+        [--mutate attention aggregation]
         [--start '{"1": {"attention": "gcn"}}']
 
 For a finished search run (its checkpoints/last.ckpt, config.yaml and derived.yaml): the derived
@@ -78,8 +79,8 @@ def main() -> None:
     pick = edited(yaml.safe_load((args.run / "derived.yaml").read_text())["model"]["init_args"]["architecture"],
                   args.start)
     candidates = {"pick": {}, **args.variants, **mutations(model, pick, args.mutate)}
-    print(f"{args.run}: train {int(data.train_mask.sum())}, holdout {int(masks['holdout'].sum())}, "
-          f"validation {int(masks['validation'].sum())}; {args.seeds} seeds x {args.epochs} epochs from inherited weights\n")
+    print(f"{args.run}: train {int(data.train_mask.sum())}, holdout {int(masks['holdout'].sum())}, validation "
+          f"{int(masks['validation'].sum())}; {args.seeds} seeds x {args.epochs} epochs from inherited weights\n")
     print("| variant | architecture | " + " | ".join(COLUMNS) + " |")
     print("|---|---|" + "---|" * len(COLUMNS))
     rows = []

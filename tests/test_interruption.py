@@ -54,7 +54,8 @@ def test_a_signal_stops_after_the_epoch_and_the_run_resumes_exactly(tmp_path, mo
     last = run / "checkpoints" / "last.ckpt"
     child = subprocess.Popen([sys.executable, "-m", "lpgnas_pl.cli", "fit", "--config", "long.yaml",
                               "--last_checkpoint.every_n_epochs", "4"], cwd=tmp_path, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+                             stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
     deadline = time.monotonic() + 120
     while not at_a_save and not last.exists() and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
