@@ -54,11 +54,14 @@ def train_and_evaluate(model: nn.Module, data: Data, make_optimizer, epochs: int
         model.eval()
         with torch.no_grad():
             pred = model(data.x, data.edge_index).argmax(-1)
-        val = (pred[data.val_mask] == data.y[data.val_mask]).float().mean().item()
+
+        def accuracy(mask: Tensor) -> float:
+            return (pred[mask] == data.y[mask]).float().mean().item()
+
+        val = accuracy(data.val_mask)
         if val > best_val:
-            best_val = val
-            test_at_best = (pred[data.test_mask] == data.y[data.test_mask]).float().mean().item()
-            at_best = {name: (pred[mask] == data.y[mask]).float().mean().item() for name, mask in (masks or {}).items()}
+            best_val, test_at_best = val, accuracy(data.test_mask)
+            at_best = {name: accuracy(mask) for name, mask in (masks or {}).items()}
     # the first epochs warm allocator and caches up; the median of the rest is the epoch time
     return {**at_best, "val": best_val, "test": test_at_best, "epoch_s": statistics.median(step_times[5:]),
             "full_epoch_s": (time.perf_counter() - loop_start) / epochs}

@@ -27,6 +27,7 @@ import torch
 import yaml
 from scipy.stats import kendalltau
 
+from benchmarks.random_search import LR, WEIGHT_DECAY
 from benchmarks.selection import retrain
 from benchmarks.search_seeds import compact
 from lpgnas_pl import Architecture, LPGNASSearch
@@ -86,7 +87,7 @@ def main() -> None:
     rows = []
     for name, edits in candidates.items():
         architecture = Architecture.from_dict(edited(pick, edits))
-        runs = [retrain(model, architecture, data, "search", seed, args.epochs, 0, 0.005, 5e-4, masks)
+        runs = [retrain(model, architecture, data, "search", seed, args.epochs, 0, LR, WEIGHT_DECAY, masks)
                 for seed in range(args.seeds)]
         means = {c: 100 * statistics.mean(r[c] for r in runs) for c in COLUMNS}
         rows.append(means)

@@ -50,14 +50,14 @@ class LatestCheckpoint(ModelCheckpoint):
 
     def save_now(self, trainer: pl.Trainer, again: bool = False) -> None:
         """Writes last.ckpt unless it already holds this step (every rank calls it: saving is
-        collective). ``again`` on a stop by a signal: a periodic save at the end of the last epoch
-        holds the same step under that epoch's index, and the resume line names the epoch count."""
+        collective). ``again`` when the run stopped early (a signal): a periodic save at the end of
+        the last epoch holds the same step under that epoch's index, and the resume line names the
+        epoch count."""
         if again or self._last_global_step_saved != trainer.global_step:
             self._save_none_monitor_checkpoint(trainer, self._monitor_candidates(trainer))
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        stopped = any(isinstance(c, StopOnSignal) and c.signal_received is not None for c in trainer.callbacks)
-        self.save_now(trainer, again=stopped)
+        self.save_now(trainer, again=trainer.should_stop)  # stopped early (StopOnSignal): save the epoch count
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         if isinstance(exception, SIGTERMException):  # raised by Lightning between two epochs
