@@ -23,7 +23,6 @@ import json
 import statistics
 from pathlib import Path
 
-import torch
 import yaml
 from scipy.stats import kendalltau
 
@@ -31,6 +30,7 @@ from benchmarks.random_search import LR, WEIGHT_DECAY
 from benchmarks.selection import retrain
 from benchmarks.search_seeds import compact
 from lpgnas_pl import Architecture, LPGNASSearch
+from lpgnas_pl.datasets import hold_out
 from lpgnas_pl.search.derivation import run_data
 
 COLUMNS = ("validation", "holdout", "selection", "test")
@@ -54,12 +54,7 @@ def mutations(model: LPGNASSearch, architecture: dict, fields: list[str]) -> dic
 def split_off(data, fraction: float, seed: int = 0):
     """The graph with ``fraction`` of its training nodes (seeded) moved out of ``train_mask``, and the
     selection masks: ``validation``, ``holdout`` and their union ``selection`` (the new ``val_mask``)."""
-    train = data.train_mask.nonzero().view(-1)
-    held = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:int(fraction * len(train))]]
-    holdout = torch.zeros_like(data.train_mask)
-    holdout[held] = True
-    out = copy.copy(data)
-    out.train_mask, out.val_mask = data.train_mask & ~holdout, data.val_mask | holdout
+    out, holdout = hold_out(data, fraction, seed)
     return out, {"validation": data.val_mask, "holdout": holdout, "selection": out.val_mask}
 
 

@@ -26,6 +26,7 @@ from lpgnas_pl.datasets import (
     canonical_name,
     default_root,
     graphnas_split,
+    hold_out,
     load_known,
 )
 from lpgnas_pl.graph_checks import SPLITS, checked_features, checked_graph
@@ -61,6 +62,9 @@ class GraphDataModule(pl.LightningDataModule):
             (PyG's NeighborLoader: ``batch_size`` seed nodes and ``num_neighbors`` sampled per hop;
             needs pyg-lib or torch-sparse; the masks keep only the seed nodes).
         num_parts: parts per epoch of ``random_node`` (over all ranks).
+        search_holdout: fraction of the training nodes (drawn with ``seed``) served as validation
+            nodes instead, for a search: its controllers and candidate selection read them, its
+            weights never train on them. 0 keeps the split; a derived config sets it back to 0.
         batch_size, num_neighbors: seed nodes per batch and neighbours per hop of ``neighbor``.
 
     The loaded graph goes through ``lpgnas_pl.graph_checks`` (what is refused, what is converted).
@@ -80,6 +84,7 @@ class GraphDataModule(pl.LightningDataModule):
         batch_size: int = 1024,
         num_neighbors: tuple[int, ...] = (10, 10),
         transform: Optional[BaseTransform] = None,
+        search_holdout: float = 0.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["dataset"] if isinstance(dataset, Dataset) else None)
@@ -88,6 +93,9 @@ class GraphDataModule(pl.LightningDataModule):
         if not (0 < train_fraction and 0 < val_fraction and train_fraction + val_fraction < 1):
             raise DatasetError(f"train_fraction {train_fraction} and val_fraction {val_fraction} are not allowed; "
                                "allowed: both > 0 with a sum < 1 (the rest is test)")
+        if not 0 <= search_holdout < 1:
+            raise DatasetError(f"search_holdout: {search_holdout} is not allowed; allowed: a fraction of the training "
+                               "nodes, 0 <= search_holdout < 1")
         if loader not in LOADERS:
             raise DatasetError(f"loader: {loader!r} is not allowed; allowed: {', '.join(LOADERS)}")
         if loader == "neighbor" and not (WITH_PYG_LIB or WITH_TORCH_SPARSE):
@@ -123,6 +131,8 @@ class GraphDataModule(pl.LightningDataModule):
         elif not all(hasattr(data, f"{s}_mask") for s in SPLITS):
             raise DatasetError(f"split 'public' is not available for {self.name} (it has no masks); allowed: random, "
                                "graphnas")
+        if search_holdout:
+            data = hold_out(data, search_holdout, seed + 3)[0]  # +3: apart from the split's and loaders' draws
         self.data: Data = checked_graph(data, self.num_classes, self.name)
 
     def split_sizes(self) -> dict[str, int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 import torch
+from torch import Tensor
 from torch_geometric.data import Data, InMemoryDataset
 from torch_geometric.datasets import Amazon, Coauthor, Planetoid
 from torch_geometric.utils import stochastic_blockmodel_graph, to_undirected
@@ -67,6 +68,19 @@ def graphnas_split(data: Data, val: int = 500, test: int = 500) -> Data:
     data.val_mask = (index >= data.num_nodes - val - test) & (index < data.num_nodes - test)
     data.test_mask = index >= data.num_nodes - test
     return data
+
+
+def hold_out(data: Data, fraction: float, seed: int) -> tuple[Data, Tensor]:
+    """``data`` with ``fraction`` of its training nodes (drawn with ``seed``) moved into the
+    validation nodes, and the mask of the moved nodes: a search's controllers and candidate
+    selection then read more nodes than the split validates on, none of which trains a weight."""
+    train = data.train_mask.nonzero().view(-1)
+    order = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))
+    held = torch.zeros_like(data.train_mask)
+    held[train[order[:int(fraction * len(train))]]] = True
+    data = data.clone()
+    data.train_mask, data.val_mask = data.train_mask & ~held, data.val_mask | held
+    return data, held
 
 
 def cache_dir() -> Path:

@@ -95,11 +95,26 @@ def test_missing_raw_files_with_failing_download(tmp_path, monkeypatch):
                           "graphnas"),
     ({"split": "graphnas"}, "split 'graphnas' needs more than 1000 nodes; the graph has 50; allowed: public, random"),
     ({"split": "random", "train_fraction": 0.9, "val_fraction": 0.2}, "train_fraction 0.9 and val_fraction 0.2"),
+    ({"split": "random", "search_holdout": 1.0}, "search_holdout: 1.0 is not allowed; allowed: a fraction of the "
+                                                 "training nodes, 0 <= search_holdout < 1"),
 ])
 def test_split_errors(kwargs, message):
     with pytest.raises(DatasetError) as err:
         GraphDataModule(SyntheticGraph(num_nodes=50), **kwargs)
     assert message in str(err.value)
+
+
+def test_search_holdout_moves_a_seeded_fraction_of_training_nodes_to_validation(data_root):
+    """Cora `full`: int(0.25 * 1208) = 302 training nodes validate instead; test nodes are untouched and
+    the draw is the seed's."""
+    split = GraphDataModule("cora", root=str(data_root), split="full", download=False).data
+    held = [GraphDataModule("cora", root=str(data_root), split="full", download=False, search_holdout=0.25, seed=s).data
+            for s in (0, 0, 1)]
+    moved = held[0].val_mask & ~split.val_mask
+    assert (int(held[0].train_mask.sum()), int(held[0].val_mask.sum()), int(moved.sum())) == (906, 802, 302)
+    assert torch.equal(moved | held[0].train_mask, split.train_mask) and not (moved & held[0].train_mask).any()
+    assert torch.equal(held[0].test_mask, split.test_mask)
+    assert torch.equal(held[0].val_mask, held[1].val_mask) and not torch.equal(held[0].val_mask, held[2].val_mask)
 
 
 def test_amazon_has_no_planetoid_split(data_root):

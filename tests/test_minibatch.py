@@ -85,6 +85,10 @@ def test_a_minibatch_searchs_network_retrains_full_batch_where_the_graph_fits():
     assert retrain_data(data, 88_648) == ({**data, "loader": "full"}, "full batch (the search's loader was random_node)")
     assert retrain_data(data, FULL_BATCH_EDGES + 1)[0] == data
     assert retrain_data({"dataset": "Cora"}, 10_556) == ({"dataset": "Cora"}, "")
+    held = {**data, "search_holdout": 0.2}
+    assert retrain_data(held, 88_648) == ({**data, "search_holdout": 0.0, "loader": "full"},
+                                          "every training node (the search held out 0.2 of them); "
+                                          "full batch (the search's loader was random_node)")
 
 
 def test_a_part_without_masked_nodes_adds_nothing():

@@ -97,15 +97,20 @@ def float_epochs_for(epochs: int, float_epochs: Optional[int] = None) -> int:
 
 
 def retrain_data(data_config: dict[str, Any], num_edges: int) -> tuple[dict[str, Any], str]:
-    """The search's data config for the retrain: full batch unless the graph has more than
-    ``FULL_BATCH_EDGES`` edges; and a line saying which."""
+    """The search's data config for the retrain: every training node (no ``search_holdout``), full
+    batch unless the graph has more than ``FULL_BATCH_EDGES`` edges; and a line saying what changed."""
+    notes = []
+    if data_config.get("search_holdout"):
+        notes.append(f"every training node (the search held out {data_config['search_holdout']} of them)")
+        data_config = {**data_config, "search_holdout": 0.0}
     loader = data_config.get("loader", "full")
-    if loader == "full":
-        return data_config, ""
-    if num_edges <= FULL_BATCH_EDGES:
-        return {**data_config, "loader": "full"}, f"full batch (the search's loader was {loader})"
-    return data_config, (f"loader {loader} kept: {num_edges} edges are more than {FULL_BATCH_EDGES} for full batch; "
-                         "validation and test still run on the whole graph")
+    if loader != "full" and num_edges <= FULL_BATCH_EDGES:
+        notes.append(f"full batch (the search's loader was {loader})")
+        data_config = {**data_config, "loader": "full"}
+    elif loader != "full":
+        notes.append(f"loader {loader} kept: {num_edges} edges are more than {FULL_BATCH_EDGES} for full batch; "
+                     "validation and test still run on the whole graph")
+    return data_config, "; ".join(notes)
 
 
 def derived_config(run_config: dict[str, Any], architecture: Architecture, dropout: float, attention_dropout: float,
