@@ -24,7 +24,7 @@ import yaml
 from benchmarks.common import REPO, adam, load_config, mean_std, train_and_evaluate
 from benchmarks.results.running import search
 from lpgnas_pl import GNN, Architecture, LPGNASSearch
-from lpgnas_pl.search.derivation import pareto_architectures, pareto_history, run_data
+from lpgnas_pl.search.derivation import pareto_architectures, pareto_history, retrain_data, run_data
 from lpgnas_pl.search.selection import choose, gather, score
 
 
@@ -57,7 +57,8 @@ def measure(run: Path, args) -> dict:
     model = LPGNASSearch.load_from_checkpoint(run / "checkpoints" / "last.ckpt", map_location="cpu").eval()
     history = pareto_history(checkpoint)
     config = yaml.safe_load((run / "config.yaml").read_text())
-    data = run_data(config["data"])  # the run's own split, whatever the dataset's config says
+    data = run_data(config["data"])  # the run's own split and search holdout: what selection reads
+    every_node = run_data(retrain_data(config["data"], data.edge_index.size(1))[0])  # what a derived config trains on
     start = time.perf_counter()
     generator = torch.Generator().manual_seed(config.get("seed_everything") or 0)  # as lpgnas derive draws
     found = gather(model.controllers, model.space, args.candidates, args.samples, generator,
@@ -79,8 +80,8 @@ def measure(run: Path, args) -> dict:
                 for seed in range(args.seeds):
                     cached = (json.dumps(pick.architecture, sort_keys=True), init, seed)
                     if cached not in cache:
-                        cache[cached] = retrain(model, Architecture.from_dict(pick.architecture), data, init, seed,
-                                                args.epochs, float_epochs, args.lr, args.weight_decay)
+                        cache[cached] = retrain(model, Architecture.from_dict(pick.architecture), every_node, init,
+                                                seed, args.epochs, float_epochs, args.lr, args.weight_decay)
                     runs.append(cache[cached])
                 record["picks"][key]["retrains"][init] = runs
                 print(f"{run.name} {key:>16} {init:>7}: shared {pick.val_acc:.3f} {pick.model_kib:6.1f} KiB "

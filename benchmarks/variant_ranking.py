@@ -31,7 +31,7 @@ from benchmarks.selection import retrain
 from benchmarks.search_seeds import compact
 from lpgnas_pl import Architecture, LPGNASSearch
 from lpgnas_pl.datasets import hold_out
-from lpgnas_pl.search.derivation import run_data
+from lpgnas_pl.search.derivation import retrain_data, run_data
 
 COLUMNS = ("validation", "holdout", "selection", "test")
 
@@ -70,8 +70,8 @@ def main() -> None:
     parser.add_argument("--start", type=json.loads, default={}, help="edits of the pick to start from (JSON)")
     args = parser.parse_args()
     model = LPGNASSearch.load_from_checkpoint(args.run / "checkpoints" / "last.ckpt", map_location="cpu").eval()
-    data, masks = split_off(run_data(yaml.safe_load((args.run / "config.yaml").read_text())["data"]), args.holdout,
-                             args.holdout_seed)
+    run_config = yaml.safe_load((args.run / "config.yaml").read_text())["data"]
+    data, masks = split_off(run_data(retrain_data(run_config, 0)[0]), args.holdout, args.holdout_seed)
     pick = edited(yaml.safe_load((args.run / "derived.yaml").read_text())["model"]["init_args"]["architecture"],
                   args.start)
     candidates = {"pick": {}, **args.variants, **mutations(model, pick, args.mutate)}
