@@ -58,7 +58,8 @@ def measure(run: Path, args) -> dict:
     history = pareto_history(checkpoint)
     config = yaml.safe_load((run / "config.yaml").read_text())
     data = run_data(config["data"])  # the run's own split and search holdout: what selection reads
-    every_node = run_data(retrain_data(config["data"], data.edge_index.size(1))[0])  # what a derived config trains on
+    # what a derived config trains on: the same graph unless the search held training nodes out
+    every_node = run_data(retrain_data(config["data"], 0)[0]) if config["data"].get("search_holdout") else data
     start = time.perf_counter()
     generator = torch.Generator().manual_seed(config.get("seed_everything") or 0)  # as lpgnas derive draws
     found = gather(model.controllers, model.space, args.candidates, args.samples, generator,
