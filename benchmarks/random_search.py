@@ -95,6 +95,7 @@ def one_search(seed: int, space: SearchSpace, dm: GraphDataModule, budget_kib: f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="cora")
+    parser.add_argument("--split", help="another split than the config's (e.g. graphnas)")
     parser.add_argument("--budget-s", type=float, required=True, help="wall clock of search + selection")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--max-model-kib", type=float, help="default: PyG's float32 GAT model over 8")
@@ -108,9 +109,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     config = load_config(f"configs/{args.dataset}.yaml")
-    dm = GraphDataModule(**config["data"])
+    dm = GraphDataModule(**config["data"] | ({"split": args.split} if args.split else {}))
     budget_kib = args.max_model_kib or gat_budget(args.dataset, dm)
-    print(f"random search on {args.dataset}: {args.budget_s:.0f} s per seed, models within {budget_kib:.1f} KiB")
+    print(f"random search on {args.dataset} ({dm.hparams.split}): {args.budget_s:.0f} s per seed, models within {budget_kib:.1f} KiB")
     records = [one_search(seed, space_of(config), dm, budget_kib, args) for seed in args.seeds]
     tests = [r["test"] for record in records for r in record["retrains"]]
     print(f"random search: test {mean_std(tests)} over {len(records)} seeds x {args.retrains}; "
