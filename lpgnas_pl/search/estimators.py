@@ -34,7 +34,8 @@ def _cost(module, batch: Data, samples: dict[str, Tensor]) -> Tensor:
     """The normalised cost of one sampled path, differentiable in the one-hot ``samples``."""
     supernet, hparams = module.supernet, module.hparams
     num_edges = supernet.self_looped(batch.edge_index, batch.num_nodes).size(1)
-    return supernet.cost(samples, batch.num_nodes, num_edges, hparams.cost_target, hparams.cost_scale)
+    return supernet.cost(samples, batch.num_nodes, num_edges, hparams.cost_target, hparams.cost_scale,
+                         hparams.cost_budget_kib)
 
 
 def relaxed(module, batch: Data) -> tuple[Tensor, Tensor, Tensor]:

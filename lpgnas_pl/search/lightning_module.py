@@ -57,6 +57,9 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         cost_target: ``model`` size, ``buffer`` size, or ``both`` (the mean of the two ratios).
         cost_scale: the cost as that ratio (``linear``, DESIGN 2.3) or its logarithm (``log``: a
             halving of the size is worth beta * ln 2 of cross-entropy at any size).
+        cost_budget_kib: a size budget (KiB of ``cost_target``, model or buffer) for the cost: 0 within
+            it, the ratio's excess over 1 (or its log) above it, so the controllers trade accuracy
+            for size only above it (None: DESIGN 2.3's cost over the largest float32 network).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
         warmup_sampling: how the warm-up's weight steps draw paths: ``uniform`` or ``fair`` (every
             candidate of a decision once per cycle; ``lpgnas_pl.search.sampling``).
@@ -88,6 +91,7 @@ class LPGNASSearch(SearchState, pl.LightningModule):
         beta: float = 0.1,
         cost_target: CostTarget = "model",
         cost_scale: CostScale = "linear",
+        cost_budget_kib: Optional[float] = None,
         warmup_epochs: int = 10,
         warmup_sampling: str = "uniform",
         weight_sampling: str = "controller",
@@ -110,6 +114,10 @@ class LPGNASSearch(SearchState, pl.LightningModule):
             raise LPGNASError(f"temperature: {temperature!r} is not allowed; allowed: a number > 0")
         require_choice("cost_scale", cost_scale, ("linear", "log"))
         require_choice("cost_target", cost_target, ("model", "buffer", "both"))
+        if cost_budget_kib is not None and not cost_budget_kib > 0:
+            raise LPGNASError(f"cost_budget_kib: {cost_budget_kib!r} is not allowed; allowed: null or a number > 0")
+        if cost_budget_kib is not None and cost_target == "both":
+            raise LPGNASError("cost_target: 'both' is not allowed with a cost_budget_kib; allowed: model, buffer")
         require_choice("controller_gradient", controller_gradient, CONTROLLER_LOSSES)
         require_choice("warmup_sampling", warmup_sampling, ("uniform", "fair"))
         require_choice("weight_sampling", weight_sampling, PATH_SAMPLERS)

@@ -24,11 +24,11 @@ from lpgnas_pl.nn.architecture import Architecture
 from lpgnas_pl.nn.network import paths_of
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.search.controllers import Controller
+from lpgnas_pl.search.supernet import KIB_BITS
 from lpgnas_pl.utils.errors import LPGNASError, require_choice, require_integer
 from lpgnas_pl.utils.registry import Registry
 
 Choice = dict[str, int]
-KIB_BITS = 8 * 1024
 
 
 def most_probable(controllers: Sequence[Controller], k: int) -> list[tuple[Choice, float]]:
@@ -111,7 +111,7 @@ def score(candidates: list[Candidate], model, data: Data) -> None:
         sizes = size_metrics(architecture, hp.num_features, hp.num_classes, data, num_edges)
         candidate.model_kib, candidate.buffer_kib = sizes["model_kib"], sizes["buffer_kib"]
         cost = supernet.normalised_cost(sizes["model_kib"] * KIB_BITS, sizes["buffer_kib"] * KIB_BITS, data.num_nodes,
-                                        num_edges, hp.cost_target, hp.cost_scale)
+                                        num_edges, hp.cost_target, hp.cost_scale, hp.cost_budget_kib)
         candidate.objective = candidate.val_loss + hp.beta * float(cost)
     supernet.train(was_training)
 

@@ -32,6 +32,7 @@ from lpgnas_pl.search.unsampled import SharedSlice
 
 CostTarget = Literal["model", "buffer", "both"]
 CostScale = Literal["linear", "log"]
+KIB_BITS = 8 * 1024
 ControllerGradient = Literal["gated", "mixture", "reinforce", "reinforce_relaxed_cost"]
 
 
@@ -180,9 +181,10 @@ class Supernet(BlockStack):
         return {key: one_hot @ self.candidate_values[key].to(one_hot) for key, one_hot in samples.items()}
 
     def cost(self, samples: dict[str, Tensor], num_nodes: int, num_edges: int, target: CostTarget,
-             scale: CostScale = "linear") -> Tensor:
+             scale: CostScale = "linear", budget_kib: Optional[float] = None) -> Tensor:
         """Cost of the sampled path over the float32 cost of the largest candidate network, or its
-        logarithm (``scale: log``: every halving of the size is worth the same, whatever the size)."""
+        logarithm (``scale: log``: every halving of the size is worth the same, whatever the size);
+        with ``budget_kib``, see ``normalised_cost``."""
         sampled = self.values(samples)
         value = {(d.layer, d.name): sampled[d.key] for d in self.decisions}
         layers = range(self.space.num_layers)
@@ -194,16 +196,24 @@ class Supernet(BlockStack):
         parameters = parameter_counts(dims, vectors)
         model = weighted_bits(parameters, bits) + scale_bits(parameters, scales)
         buffer = weighted_bits(activation_counts(dims, num_nodes, num_edges), bits)
-        return self.normalised_cost(model, buffer, num_nodes, num_edges, target, scale)
+        return self.normalised_cost(model, buffer, num_nodes, num_edges, target, scale, budget_kib)
 
     def normalised_cost(self, model_bits, buffer_bits, num_nodes: int, num_edges: int, target: CostTarget,
-                        scale: CostScale = "linear"):
+                        scale: CostScale = "linear", budget_kib: Optional[float] = None):
         """Model and buffer bits (tensors or numbers) as the search's cost: over the float32 bits of
-        the largest candidate network, or that ratio's logarithm, of ``target``."""
+        the largest candidate network, or that ratio's logarithm, of ``target``. With ``budget_kib``
+        (``target`` model or buffer) the ratio is to the budget and only its excess counts: 0 within
+        the budget, ``ratio - 1`` (or ``log ratio``) above it, so sizes within it compete on loss alone."""
         model_ref, buffer_ref = self.reference_bits(num_nodes, num_edges)
+        if budget_kib is not None:
+            model_ref = buffer_ref = budget_kib * KIB_BITS
         normalised = {"model": model_bits / model_ref, "buffer": buffer_bits / buffer_ref}
         if scale == "log":
             normalised = {key: torch.as_tensor(value).log() for key, value in normalised.items()}
+        elif budget_kib is not None:
+            normalised = {key: torch.as_tensor(value) - 1 for key, value in normalised.items()}
+        if budget_kib is not None:
+            return normalised[target].clamp(min=0)
         return (normalised["model"] + normalised["buffer"]) / 2 if target == "both" else normalised[target]
 
     def reference_bits(self, num_nodes: int, num_edges: int) -> tuple[float, float]:

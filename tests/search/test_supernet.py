@@ -83,3 +83,31 @@ def test_log_cost_is_the_log_of_the_ratio_and_halving_is_worth_ln2():
     samples["layer0_linear_weight"][-1] = 1.0  # float32
     log.backward()
     assert model.quantisation_controller.logits["layer0_linear_weight"].grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("scale", ["linear", "log"])
+def test_budget_cost_is_zero_within_the_budget_and_the_excess_above_it(scale):
+    """A path of B bits costs 0 under a budget of 2B bits, and (1/2 B over B) - 1 = 1 (log: ln 2)
+    over a budget of B/2; above the budget its gradient still reaches the controllers."""
+    dm, model = tiny_search()
+    samples = model.sample()
+    arch, _ = model.supernet.path(samples)
+    kib = model_size_bits(arch, 8, 3).bits / (8 * 1024)
+    within = model.supernet.cost(samples, 80, 300, "model", scale, budget_kib=2 * kib)
+    assert within.item() == 0.0
+    above = model.supernet.cost(samples, 80, 300, "model", scale, budget_kib=kib / 2)
+    assert above.item() == pytest.approx(1.0 if scale == "linear" else float(torch.tensor(2.0).log()))
+    above.backward()
+    assert model.quantisation_controller.logits["layer0_linear_weight"].grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"cost_budget_kib": 0}, "cost_budget_kib: 0 is not allowed; allowed: null or a number > 0"),
+    ({"cost_budget_kib": 10.0, "cost_target": "both"}, "cost_target: 'both' is not allowed with a cost_budget_kib"),
+])
+def test_bad_cost_budget_is_refused(kwargs, message):
+    from lpgnas_pl import LPGNASSearch
+    from lpgnas_pl.utils.errors import LPGNASError
+
+    with pytest.raises(LPGNASError, match=message):
+        LPGNASSearch(8, 3, space=SearchSpace(**SMALL), **kwargs)
