@@ -45,19 +45,25 @@ def search(dataset: str, beta: float, out: Path) -> Path:
     return Path(cli.trainer.log_dir)
 
 
+# a point's (marker, colour) by the first of these its label contains ("": a GAT baseline)
+POINT_STYLES = {"LPGNAS": ("o", "tab:red"), "random": ("D", "tab:purple"), "GCN": ("s", "tab:blue"),
+                "": ("s", "tab:green")}
+
+
 def plot_sweep(points: list[tuple[str, float, float]], dataset: str, path: Path) -> None:
     """Test accuracy against model size of (label, accuracy in [0, 1], model KiB) points; labels
-    starting with LPGNAS are searched networks (red), the others GCN (blue) or GAT (green) baselines."""
-    figure, axis = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
+    starting with LPGNAS are searched networks (red), with "random" random search's picks (purple),
+    the others GCN (blue) or GAT (green) baselines."""
+    figure, axis = plt.subplots(figsize=(7.5, 4.8), constrained_layout=True)
     for label, accuracy, model_kib in points:
-        searched = label.startswith("LPGNAS")
-        axis.scatter(model_kib, 100 * accuracy, marker="o" if searched else "s",
-                     color="tab:red" if searched else ("tab:blue" if "GCN" in label else "tab:green"))
+        kind = next(k for k in ("LPGNAS", "random", "GCN", "") if k in label)
+        marker, color = POINT_STYLES[kind]
+        axis.scatter(model_kib, 100 * accuracy, marker=marker, color=color)
         axis.annotate(label, (model_kib, 100 * accuracy), fontsize=7, xytext=(4, 3), textcoords="offset points")
     axis.set_xscale("log")
     axis.set_xlabel("model size (KiB)")
     axis.set_ylabel("test accuracy (%)")
-    axis.set_title(f"{dataset}: derived networks (red) against GCN (blue) and GAT (green) baselines")
+    axis.set_title(f"{dataset}: searched (red), random search (purple), GCN (blue), GAT (green)", fontsize=10)
     axis.grid(True, which="both", alpha=0.3)
     figure.savefig(path, dpi=120)
     plt.close(figure)

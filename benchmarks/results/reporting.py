@@ -14,6 +14,8 @@ from benchmarks.results import DATASETS, PAPER, RESULTS, TARGET
 from lpgnas_pl.quant import COMPONENTS
 
 PLOTTED = ("cora", "cora_graphnas", "pubmed")  # the plots docs/RESULTS.md shows
+# the random search (benchmarks.random_search) each plot holds the searches against: same split and recipe
+RANDOM = {"cora": "random_cora_dropout0.6", "cora_graphnas": "random_cora_graphnas", "pubmed": "random_pubmed"}
 
 
 def name_of(record: dict) -> str:
@@ -141,6 +143,15 @@ def filled(text: str, tables: dict[str, str]) -> str:
                   lambda m: f"{m.group(1)}{tables[m.group(2)]}\n{m.group(3)}", text, flags=re.S)
 
 
+def random_points(name: str) -> list[tuple[str, float, float]]:
+    """(label, mean test accuracy, model KiB) of each seed of the record's random search, if it has one."""
+    path = RESULTS / f"{RANDOM.get(name, '')}.json"
+    if name not in RANDOM or not path.is_file():
+        return []
+    return [(f"random search seed {r['seed']}", statistics.mean(x["test"] for x in r["retrains"]), r["pick"]["model_kib"])
+            for r in json.loads(path.read_text())["records"]]
+
+
 def report(write: Path | None = None) -> None:
     """Prints the tables (and draws the plots) of every record; ``write``: also fills that markdown
     file's REPORT sections with them, in place."""
@@ -160,5 +171,6 @@ def report(write: Path | None = None) -> None:
                   for label, runs in grouped(rec["baselines"]).items()]
         points += [(plot_label(s), statistics.mean(x["test"] for x in s["retrains"]),
                     s["retrains"][0]["model_kib"]) for s in rec["searches"]]
+        points += random_points(name_of(rec))
         plot_sweep(points, name_of(rec), path)
         print(f"\nplot: {path}")

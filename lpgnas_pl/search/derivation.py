@@ -59,8 +59,8 @@ class DerivationOptions:
         candidates: the K most probable distinct architectures scored (1: the argmax; the samples
             and Pareto points come on top).
         samples: architectures drawn from the controllers and scored as well.
-        max_model_kib: model-size budget of the selection (None: none; the search's beta already
-            steers the controllers).
+        max_model_kib: model-size budget of the selection (None: the search's ``cost_budget_kib`` when
+            its cost is on the model size, else none; the search's beta already steers the controllers).
         init: ``search`` (the supernet's slices of the selected path; on Cora better than from
             scratch in 10 of 12 measured cases, docs/derivation.md) or ``scratch`` (Glorot).
     """
@@ -164,7 +164,14 @@ def select(model: LPGNASSearch, data: Data, options: DerivationOptions, seed: in
         return found[0], found
     found = gather(model.controllers, model.space, options.candidates, options.samples, generator, extra)
     score(found, model, copy.copy(data).to(model.device))  # Data.to moves in place: not the datamodule's graph
-    return choose(found, options.selection, options.max_model_kib), found
+    return choose(found, options.selection, selection_budget(model, options)), found
+
+
+def selection_budget(model: LPGNASSearch, options: DerivationOptions) -> Optional[float]:
+    """``max_model_kib``, or else the search's own model-size budget (``cost_budget_kib``), if any."""
+    if options.max_model_kib is not None or model.hparams.get("cost_target") != "model":
+        return options.max_model_kib
+    return model.hparams.get("cost_budget_kib")
 
 
 def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: dict[str, Any],

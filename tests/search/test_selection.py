@@ -112,10 +112,10 @@ def test_float_epochs_by_default():
     assert DerivationOptions(200, init="scratch").warmup() == 50
 
 
-def trained_supernet(space: SearchSpace, graph, steps: int = 150) -> LPGNASSearch:
+def trained_supernet(space: SearchSpace, graph, steps: int = 150, **kwargs) -> LPGNASSearch:
     """Weight steps on uniformly sampled paths, as a search's warm-up."""
     torch.manual_seed(0)
-    model = LPGNASSearch(graph.num_features, 4, space=space, dropout=0.0)
+    model = LPGNASSearch(graph.num_features, 4, space=space, dropout=0.0, **kwargs)
     optimizer = torch.optim.Adam(model.supernet.parameters(), lr=0.02)
     for _ in range(steps):
         _, paths = model.supernet.path(model.sample(), None)
@@ -139,6 +139,30 @@ def test_selection_picks_the_better_candidate_the_controllers_rank_last():
     by_width = {c.architecture["layers"][0]["hidden"]: c for c in found}
     assert found[0].architecture["layers"][0]["hidden"] == 1  # the argmax
     assert chosen is by_width[16] and by_width[16].val_acc >= by_width[1].val_acc + 0.3
+
+
+@pytest.mark.parametrize("cost_target, max_model_kib, width", [("model", None, 1), ("model", 1e6, 16),
+                                                                ("buffer", None, 16)])
+def test_a_search_with_a_model_budget_selects_within_it(cost_target, max_model_kib, width):
+    """The 16-wide network is the more accurate one; the search's cost_budget_kib, set between the two
+    sizes, keeps the selection to the 1-wide one unless max_model_kib says otherwise (or the
+    budget is on the buffer, which max_model_kib does not bound)."""
+    from lpgnas_pl.search.derivation import DerivationOptions, select
+
+    graph = data()
+    found = score_widths(trained_supernet(SearchSpace(**{**FIXED, "hidden": [1, 16]}), graph), graph)
+    budget = (found[1].model_kib + found[16].model_kib) / 2
+    model = trained_supernet(SearchSpace(**{**FIXED, "hidden": [1, 16]}), graph, cost_budget_kib=budget,
+                             cost_target=cost_target)
+    options = DerivationOptions(selection="accuracy", candidates=4, samples=0, max_model_kib=max_model_kib)
+    chosen, _ = select(model, graph, options, seed=0)
+    assert chosen.architecture["layers"][0]["hidden"] == width
+
+
+def score_widths(model: LPGNASSearch, graph) -> dict[int, Candidate]:
+    found = gather(model.controllers, model.space, 4, 0, torch.Generator())
+    score(found, model, graph)
+    return {c.architecture["layers"][0]["hidden"]: c for c in found}
 
 
 def test_scores_are_the_fixed_networks_and_test_labels_change_nothing():
