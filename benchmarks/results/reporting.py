@@ -38,9 +38,12 @@ def budget_of(found: dict) -> str:
 
 
 def plot_label(found: dict) -> str:
-    """A short label for a plot: seed, budget, and whether the search had extra arguments."""
-    return " ".join(filter(None, (f"LPGNAS seed {found['seed']}", budget_of(found),
-                                  "(extra search args)" if extra_args(found) else "")))
+    """A short label for a plot: seed, budget, and the search's extra arguments by their last name
+    (with the value where it is short: ``cost_budget_kib 45.1``, ``weight_options``)."""
+    args = [a for a in found.get("search_args", []) if a not in ("--data.split", "graphnas")]
+    extra = ", ".join(f"{flag.split('.')[-1]} {value}" if len(value) <= 8 else flag.split(".")[-1]
+                      for flag, value in zip(args[::2], args[1::2]))
+    return " ".join(filter(None, (f"LPGNAS seed {found['seed']}", budget_of(found), f"({extra})" if extra else "")))
 
 
 def search_label(found: dict) -> str:
