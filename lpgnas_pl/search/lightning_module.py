@@ -59,7 +59,8 @@ class LPGNASSearch(SearchState, pl.LightningModule):
             halving of the size is worth beta * ln 2 of cross-entropy at any size).
         cost_budget_kib: a size budget (KiB of ``cost_target``, model or buffer) for the cost: 0 within
             it, the ratio's excess over 1 (or its log) above it, so the controllers trade accuracy
-            for size only above it (None: DESIGN 2.3's cost over the largest float32 network).
+            for size only above it (None: DESIGN 2.3's cost over the largest float32 network). A
+            buffer budget is on the graph a controller step scores (a batch, in mini-batch mode).
         warmup_epochs: epochs of weight steps only, before the controllers start learning.
         warmup_sampling: how the warm-up's weight steps draw paths: ``uniform`` or ``fair`` (every
             candidate of a decision once per cycle; ``lpgnas_pl.search.sampling``).
