@@ -27,9 +27,13 @@ def mean_bits(bits: dict[str, list[int]], kind: str) -> float:
     return statistics.mean(b for component, values in bits.items() if COMPONENTS[component] == kind for b in values)
 
 
-def extra_args(found: dict) -> str:
+def extra_arg_list(found: dict) -> list[str]:
     """The search arguments of one search beyond the config's, the split left out."""
-    return " ".join(a for a in found.get("search_args", []) if a not in ("--data.split", "graphnas"))
+    return [a for a in found.get("search_args", []) if a not in ("--data.split", "graphnas")]
+
+
+def extra_args(found: dict) -> str:
+    return " ".join(extra_arg_list(found))
 
 
 def budget_of(found: dict) -> str:
@@ -40,7 +44,7 @@ def budget_of(found: dict) -> str:
 def plot_label(found: dict) -> str:
     """A short label for a plot: seed, budget, and the search's extra arguments by their last name
     (with the value where it is short: ``cost_budget_kib 45.1``, ``weight_options``)."""
-    args = [a for a in found.get("search_args", []) if a not in ("--data.split", "graphnas")]
+    args = extra_arg_list(found)
     extra = ", ".join(f"{flag.split('.')[-1]} {value}" if len(value) <= 8 else flag.split(".")[-1]
                       for flag, value in zip(args[::2], args[1::2]))
     return " ".join(filter(None, (f"LPGNAS seed {found['seed']}", budget_of(found), f"({extra})" if extra else "")))
@@ -148,8 +152,8 @@ def filled(text: str, tables: dict[str, str]) -> str:
 
 def random_points(name: str) -> list[tuple[str, float, float]]:
     """(label, mean test accuracy, model KiB) of each seed of the record's random search, if it has one."""
-    path = RESULTS / f"{RANDOM.get(name, '')}.json"
-    if name not in RANDOM or not path.is_file():
+    path = RESULTS / f"{RANDOM[name]}.json" if name in RANDOM else None
+    if path is None or not path.is_file():
         return []
     return [(f"random search seed {r['seed']}", statistics.mean(x["test"] for x in r["retrains"]), r["pick"]["model_kib"])
             for r in json.loads(path.read_text())["records"]]

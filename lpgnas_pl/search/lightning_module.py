@@ -10,7 +10,7 @@ Test nodes are never used.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional
 
 import pytorch_lightning as pl
 import torch
@@ -26,6 +26,7 @@ from lpgnas_pl.quant import COMPONENTS
 from lpgnas_pl.quant.steps import optimizer_for
 from lpgnas_pl.search.controllers import Controller
 from lpgnas_pl.search.estimators import CONTROLLER_LOSSES
+from lpgnas_pl.search.guarded_steps import GuardedSteps
 from lpgnas_pl.search.sampling import PATH_SAMPLERS
 from lpgnas_pl.search.space import SearchSpace
 from lpgnas_pl.search.state import WEIGHT_LAYOUT, SearchState
@@ -34,8 +35,9 @@ from lpgnas_pl.search.supernet import (
     CostScale,
     CostTarget,
     Supernet,
+    check_cost,
 )
-from lpgnas_pl.search.unsampled import SharedSlice, keep_unsampled
+from lpgnas_pl.search.unsampled import SharedSlice
 from lpgnas_pl.utils.errors import LPGNASError, require_choice, require_integer
 from lpgnas_pl.utils.modes import evaluating
 
@@ -48,7 +50,7 @@ def default_controller_optimizer(params) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=0.01)
 
 
-class LPGNASSearch(SearchState, pl.LightningModule):
+class LPGNASSearch(SearchState, GuardedSteps, pl.LightningModule):
     """Searches architecture and quantisation together on a full-batch node-classification graph.
 
     Args:
@@ -113,12 +115,7 @@ class LPGNASSearch(SearchState, pl.LightningModule):
             raise LPGNASError(f"beta: {beta!r} is not allowed; allowed: a number >= 0")
         if temperature <= 0:
             raise LPGNASError(f"temperature: {temperature!r} is not allowed; allowed: a number > 0")
-        require_choice("cost_scale", cost_scale, ("linear", "log"))
-        require_choice("cost_target", cost_target, ("model", "buffer", "both"))
-        if cost_budget_kib is not None and not cost_budget_kib > 0:
-            raise LPGNASError(f"cost_budget_kib: {cost_budget_kib!r} is not allowed; allowed: null or a number > 0")
-        if cost_budget_kib is not None and cost_target == "both":
-            raise LPGNASError("cost_target: 'both' is not allowed with a cost_budget_kib; allowed: model, buffer")
+        check_cost(cost_target, cost_scale, cost_budget_kib)
         require_choice("controller_gradient", controller_gradient, CONTROLLER_LOSSES)
         require_choice("warmup_sampling", warmup_sampling, ("uniform", "fair"))
         require_choice("weight_sampling", weight_sampling, PATH_SAMPLERS)
@@ -173,33 +170,6 @@ class LPGNASSearch(SearchState, pl.LightningModule):
     def setup(self, stage: str) -> None:
         self.sampling_seed = torch.initial_seed() + self.global_rank
         self.generator.manual_seed(self.sampling_seed)
-
-    def _nonfinite(self, loss: Tensor) -> bool:
-        """True (on every rank) when ``loss`` is NaN or infinite on any rank: the step is skipped."""
-        if not self.trainer.strategy.reduce_boolean_decision(not bool(torch.isfinite(loss)), all=False):
-            self.consecutive_nonfinite_steps = 0
-            return False
-        self.nonfinite_steps += 1
-        self.consecutive_nonfinite_steps += 1
-        limit = self.hparams.max_nonfinite_steps
-        if self.consecutive_nonfinite_steps >= limit:
-            raise LPGNASError(f"loss: {float(loss.detach())} in {limit} consecutive steps (epoch {self.current_epoch}) is not "
-                              "allowed; allowed: finite losses (lower the learning rates or gradient_clip_val, "
-                              "or raise max_nonfinite_steps)")
-        return True
-
-    def _step(self, loss: Tensor, optimizer, slices: Sequence[SharedSlice] = ()) -> None:
-        """One optimiser step on ``loss``, skipped (and counted) when the loss is not finite; entries
-        outside the sampled ``slices`` of shared parameters stay exactly as they were."""
-        if self._nonfinite(loss):
-            return
-        optimizer.zero_grad()
-        self.manual_backward(loss)
-        if self.hparams.gradient_clip_val is not None:
-            self.clip_gradients(optimizer, gradient_clip_val=self.hparams.gradient_clip_val,
-                                gradient_clip_algorithm="norm")
-        with keep_unsampled(optimizer.optimizer if hasattr(optimizer, "optimizer") else optimizer, slices):
-            optimizer.step()
 
     def _sampled_slices(self, architecture: Architecture, samples: dict[str, Tensor]) -> list[SharedSlice]:
         """The shared slices this step's paths ran: this rank's, or under DDP (where gradients are

@@ -8,7 +8,7 @@ their gradient reaches both controllers.
 """
 from __future__ import annotations
 
-from typing import Literal, Optional, Sequence
+from typing import Literal, Optional, Sequence, get_args
 
 import torch
 from torch import Tensor
@@ -29,11 +29,22 @@ from lpgnas_pl.quant.quantizers import get_quantizer
 from lpgnas_pl.quant.steps import step_key
 from lpgnas_pl.search.space import SearchSpace
 from lpgnas_pl.search.unsampled import SharedSlice
+from lpgnas_pl.utils.errors import LPGNASError, require_choice
 
 CostTarget = Literal["model", "buffer", "both"]
 CostScale = Literal["linear", "log"]
 KIB_BITS = 8 * 1024
 ControllerGradient = Literal["gated", "mixture", "reinforce", "reinforce_relaxed_cost"]
+
+
+def check_cost(target: str, scale: str, budget_kib: Optional[float]) -> None:
+    """One line naming a bad cost option (``Supernet.normalised_cost`` reads them)."""
+    require_choice("cost_scale", scale, get_args(CostScale))
+    require_choice("cost_target", target, get_args(CostTarget))
+    if budget_kib is not None and not budget_kib > 0:
+        raise LPGNASError(f"cost_budget_kib: {budget_kib!r} is not allowed; allowed: null or a number > 0")
+    if budget_kib is not None and target == "both":
+        raise LPGNASError("cost_target: 'both' is not allowed with a cost_budget_kib; allowed: model, buffer")
 
 
 def smallest_candidate(size: int, candidates: Sequence[int]) -> Tensor:
@@ -204,16 +215,13 @@ class Supernet(BlockStack):
         the largest candidate network, or that ratio's logarithm, of ``target``. With ``budget_kib``
         (``target`` model or buffer) the ratio is to the budget and only its excess counts: 0 within
         the budget, ``ratio - 1`` (or ``log ratio``) above it, so sizes within it compete on loss alone."""
-        model_ref, buffer_ref = self.reference_bits(num_nodes, num_edges)
         if budget_kib is not None:
-            model_ref = buffer_ref = budget_kib * KIB_BITS
+            ratio = torch.as_tensor({"model": model_bits, "buffer": buffer_bits}[target] / (budget_kib * KIB_BITS))
+            return (ratio.log() if scale == "log" else ratio - 1).clamp(min=0)
+        model_ref, buffer_ref = self.reference_bits(num_nodes, num_edges)
         normalised = {"model": model_bits / model_ref, "buffer": buffer_bits / buffer_ref}
         if scale == "log":
             normalised = {key: torch.as_tensor(value).log() for key, value in normalised.items()}
-        elif budget_kib is not None:
-            normalised = {key: torch.as_tensor(value) - 1 for key, value in normalised.items()}
-        if budget_kib is not None:
-            return normalised[target].clamp(min=0)
         return (normalised["model"] + normalised["buffer"]) / 2 if target == "both" else normalised[target]
 
     def reference_bits(self, num_nodes: int, num_edges: int) -> tuple[float, float]:
