@@ -36,6 +36,12 @@ def extra_args(found: dict) -> str:
     return " ".join(extra_arg_list(found))
 
 
+def cost_budget_of(found: dict) -> str:
+    """The search's ``cost_budget_kib`` where its config set it (one given as an argument shows there)."""
+    budget = found.get("cost_budget_kib")
+    return f"cost_budget_kib {budget:g}" if budget is not None and "cost_budget_kib" not in extra_args(found) else ""
+
+
 def budget_of(found: dict) -> str:
     """The selection's size budget of one search (``<= 23.6 KiB``), or "" where it had none."""
     return f"<= {found['max_model_kib']:g} KiB" if found.get("max_model_kib") is not None else ""
@@ -45,8 +51,9 @@ def plot_label(found: dict) -> str:
     """A short label for a plot: seed, budget, and the search's extra arguments by their last name
     (with the value where it is short: ``cost_budget_kib 45.1``, ``weight_options``)."""
     args = extra_arg_list(found)
-    extra = ", ".join(f"{flag.split('.')[-1]} {value}" if len(value) <= 8 else flag.split(".")[-1]
-                      for flag, value in zip(args[::2], args[1::2]))
+    named = [f"{flag.split('.')[-1]} {value}" if len(value) <= 8 else flag.split(".")[-1]
+             for flag, value in zip(args[::2], args[1::2])]
+    extra = ", ".join(filter(None, (cost_budget_of(found), *named)))
     return " ".join(filter(None, (f"LPGNAS seed {found['seed']}", budget_of(found), f"({extra})" if extra else "")))
 
 
@@ -56,8 +63,8 @@ def search_label(found: dict) -> str:
     # searches recorded before selection and inherited weights (issue 20) derived the argmax from scratch
     pipeline = "selected, inherited" if found.get("init") == "search" else (
         "selected, from scratch" if "init" in found else "argmax, from scratch (2026-11-21)")
-    budget = f", {budget_of(found)}" if budget_of(found) else ""
-    return f"beta {found['beta']}, seed {found['seed']}, {pipeline}{budget}" + (f", {extra}" if extra else "")
+    return ", ".join(filter(None, (f"beta {found['beta']}", f"seed {found['seed']}", pipeline, budget_of(found),
+                                   cost_budget_of(found), extra)))
 
 
 def acc(values: list[float]) -> str:

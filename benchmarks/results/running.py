@@ -95,9 +95,11 @@ def search(dataset: str, seed: int, beta: float, out: Path, extra: list[str]) ->
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"search failed ({os.waitstatus_to_exitcode(status)}): {shlex.join(command)}")
     run = max((out / name).glob("version_*"), key=lambda p: p.stat().st_mtime)
-    epochs = yaml.safe_load((run / "config.yaml").read_text())["trainer"]["max_epochs"]
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    epochs = config["trainer"]["max_epochs"]
     return {"seed": seed, "beta": beta, "command": shlex.join(["lpgnas", *command[3:]]), "run": str(run),
-            "wall_s": wall, "epochs": epochs, "s_per_epoch": wall / epochs, "peak_gb": usage.ru_maxrss / 2**20}
+            "wall_s": wall, "epochs": epochs, "s_per_epoch": wall / epochs, "peak_gb": usage.ru_maxrss / 2**20,
+            "cost_budget_kib": config["model"]["init_args"].get("cost_budget_kib")}
 
 
 def run(args: argparse.Namespace) -> None:
