@@ -5,6 +5,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -96,10 +97,12 @@ def search(dataset: str, seed: int, beta: float, out: Path, extra: list[str]) ->
         raise SystemExit(f"search failed ({os.waitstatus_to_exitcode(status)}): {shlex.join(command)}")
     run = max((out / name).glob("version_*"), key=lambda p: p.stat().st_mtime)
     config = yaml.safe_load((run / "config.yaml").read_text())
+    selection = re.search(r"^# selection time: ([\d.]+) s$", (run / "derived.yaml").read_text(), re.M)
     epochs = config["trainer"]["max_epochs"]
     return {"seed": seed, "beta": beta, "command": shlex.join(["lpgnas", *command[3:]]), "run": str(run),
             "wall_s": wall, "epochs": epochs, "s_per_epoch": wall / epochs, "peak_gb": usage.ru_maxrss / 2**20,
-            "cost_budget_kib": config["model"]["init_args"].get("cost_budget_kib")}
+            "cost_budget_kib": config["model"]["init_args"].get("cost_budget_kib"),
+            "selection_s": float(selection.group(1)) if selection else None}
 
 
 def run(args: argparse.Namespace) -> None:

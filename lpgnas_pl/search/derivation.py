@@ -11,6 +11,7 @@ import copy
 import io
 import json
 import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -180,7 +181,9 @@ def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: 
     """Selects and writes derived.yaml, arch.json, candidates.csv (and inherited.pt) into
     ``directory`` atomically; returns derived.yaml's path and the chosen candidate. ``source`` goes
     into the file's header."""
+    start = time.perf_counter()
     chosen, found = select(model, data, options, run_config.get("seed_everything") or 0, extra)
+    selection_s = time.perf_counter() - start
     if model.weight_layout != WEIGHT_LAYOUT:
         options = replace(options, init="scratch")
     architecture = Architecture.from_dict(chosen.architecture)
@@ -197,7 +200,8 @@ def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: 
     loader_line = retrain_data(run_config["data"], data.edge_index.size(1))[1]
     header = (f"# Derived by LPGNAS search ({source}); retrain: lpgnas fit --config {path}\n"
               f"# selected: {chosen.chosen}; shared-weight val acc {chosen.val_acc:.4f}, model {chosen.model_kib:.1f} "
-              f"KiB (every candidate: {directory / 'candidates.csv'})\n" + (f"# retrain: {loader_line}\n" if loader_line else ""))
+              f"KiB (every candidate: {directory / 'candidates.csv'})\n# selection time: {selection_s:.1f} s\n"
+              + (f"# retrain: {loader_line}\n" if loader_line else ""))
     write_atomically(directory / "candidates.csv", to_csv(found))
     write_atomically(path, header + yaml.safe_dump(config, sort_keys=False))
     write_atomically(directory / "arch.json", json.dumps(config["model"]["init_args"]["architecture"], indent=2))

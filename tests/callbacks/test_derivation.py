@@ -1,6 +1,7 @@
 """ArchitectureDerivation: its files and the retrain and test they allow, end to end."""
 import csv
 import json
+import re
 
 import pytest
 import torch
@@ -43,6 +44,7 @@ def test_search_derives_a_config_that_retrains_and_tests(tmp_path, monkeypatch, 
     assert {row["source"] for row in rows} >= {"argmax", "probable", "sample"}
     assert len(rows) > 100  # 256 most probable and 64 samples, distinct
     assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == []  # no temporary files left
+    assert re.search(r"^# selection time: \d+\.\d s$", derived.read_text(), re.M)  # the seconds scoring took
 
     # lpgnas derive on the last checkpoint selects the same as the fit-end derivation
     main(["derive", "--ckpt_path", str(run / "checkpoints" / "last.ckpt"), "--retrain_epochs", "40"])
