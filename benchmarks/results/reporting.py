@@ -97,11 +97,11 @@ def accuracy_table(records: list[dict]) -> str:
                  paper.get(label.split()[1], "") if label.startswith("PyG") else "") for label, runs in groups.items()]
         rows += [(f"LPGNAS-PL derived ({search_label(s)})", s["retrains"], s.get("float_epochs", 0),
                   search_time(s), paper.get("LPGNAS", "")) for s in rec["searches"]]
-        for label, runs, warm_up, search_time, reference in rows:
+        for label, runs, warm_up, time_cell, reference in rows:
             r = runs[0]
             lines.append(f"| {name_of(rec)} | {label} | {acc([x['test'] for x in runs])} ({len(runs)}) | "
                          f"{r['model_kib']:.1f} | {gat_kib / r['model_kib']:.1f} | {r['buffer_kib']:.0f} | "
-                         f"{warm_up} | {search_time} | {reference} |")
+                         f"{warm_up} | {time_cell} | {reference} |")
         others = {k: v for k, v in paper.items() if k not in ("LPGNAS", "GAT")}
         if others:
             lines.append(f"| {name_of(rec)} | paper only: " + ", ".join(f"{k} {v}" for k, v in others.items())
