@@ -5,7 +5,6 @@ import argparse
 import itertools
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from lpgnas_pl import GNN, Architecture, GraphDataModule
 from lpgnas_pl.nn.network import with_self_loops
 from lpgnas_pl.nn.sizes import size_metrics
 from lpgnas_pl.quant import COMPONENTS, get_quantizer
-from lpgnas_pl.search.derivation import float_epochs_for
+from lpgnas_pl.search.derivation import float_epochs_for, selection_seconds
 
 
 def describe(arch: Architecture) -> str:
@@ -97,12 +96,11 @@ def search(dataset: str, seed: int, beta: float, out: Path, extra: list[str]) ->
         raise SystemExit(f"search failed ({os.waitstatus_to_exitcode(status)}): {shlex.join(command)}")
     run = max((out / name).glob("version_*"), key=lambda p: p.stat().st_mtime)
     config = yaml.safe_load((run / "config.yaml").read_text())
-    selection = re.search(r"^# selection time: ([\d.]+) s$", (run / "derived.yaml").read_text(), re.M)
     epochs = config["trainer"]["max_epochs"]
     return {"seed": seed, "beta": beta, "command": shlex.join(["lpgnas", *command[3:]]), "run": str(run),
             "wall_s": wall, "epochs": epochs, "s_per_epoch": wall / epochs, "peak_gb": usage.ru_maxrss / 2**20,
             "cost_budget_kib": config["model"]["init_args"].get("cost_budget_kib"),
-            "selection_s": float(selection.group(1)) if selection else None}
+            "selection_s": selection_seconds((run / "derived.yaml").read_text())}
 
 
 def run(args: argparse.Namespace) -> None:

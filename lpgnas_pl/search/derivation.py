@@ -11,6 +11,7 @@ import copy
 import io
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -175,6 +176,15 @@ def selection_budget(model: LPGNASSearch, options: DerivationOptions) -> Optiona
     return model.hparams.get("cost_budget_kib")
 
 
+SELECTION_TIME = "# selection time: "  # the start of a line of derived.yaml's header: "<seconds> s"
+
+
+def selection_seconds(derived_text: str) -> Optional[float]:
+    """The selection's seconds from a derived.yaml's header; None for one written before they were."""
+    found = re.search(f"^{re.escape(SELECTION_TIME)}([\\d.]+) s$", derived_text, re.M)
+    return float(found.group(1)) if found else None
+
+
 def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: dict[str, Any],
                   options: DerivationOptions, source: str,
                   extra: Iterable[tuple[str, Architecture]] = ()) -> tuple[Path, Candidate]:
@@ -200,7 +210,7 @@ def write_derived(directory: Path, model: LPGNASSearch, data: Data, run_config: 
     loader_line = retrain_data(run_config["data"], data.edge_index.size(1))[1]
     header = (f"# Derived by LPGNAS search ({source}); retrain: lpgnas fit --config {path}\n"
               f"# selected: {chosen.chosen}; shared-weight val acc {chosen.val_acc:.4f}, model {chosen.model_kib:.1f} "
-              f"KiB (every candidate: {directory / 'candidates.csv'})\n# selection time: {selection_s:.1f} s\n"
+              f"KiB (every candidate: {directory / 'candidates.csv'})\n{SELECTION_TIME}{selection_s:.1f} s\n"
               + (f"# retrain: {loader_line}\n" if loader_line else ""))
     write_atomically(directory / "candidates.csv", to_csv(found))
     write_atomically(path, header + yaml.safe_dump(config, sort_keys=False))
